@@ -1,0 +1,1 @@
+"""Data sets: synthetic lesions (the embedded default), and loaders for real data."""

@@ -1,0 +1,5 @@
+"""Feature families. Importing this package registers every family, in pyradiomics' class order."""
+
+from .registry import Family, Feature, all_families, family_names, get_family  # noqa: F401
+
+from . import firstorder  # noqa: F401,E402

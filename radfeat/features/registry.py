@@ -1,0 +1,184 @@
+"""The explicit registry of feature families.
+
+A family registers itself with :func:`register_family`, giving its ordered feature list (name,
+one-line formula, IBSI code) and the settings it reads. Nothing is discovered by scanning names:
+``radfeat/features/__init__.py`` imports each family module once, and that import registers it.
+The config validator, the CLI (``radfeat features``), the extractor and the sklearn transformer
+all read this registry, so a new family needs no edits elsewhere.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import numpy as np
+
+from ..exceptions import ConfigError
+
+__all__ = ["Feature", "Family", "register_family", "register_batch", "get_family", "family_names",
+           "all_families", "check_matrix_size"]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One feature: its pyradiomics name, a one-line formula, and its IBSI code if it has one."""
+
+    name: str
+    formula: str
+    ibsi: str | None = None
+    deprecated: bool = False
+
+
+@dataclass(frozen=True)
+class Family:
+    """A feature family.
+
+    Attributes
+    ----------
+    name : str
+        Class name as it appears in feature names (``firstorder``, ``shape``, ``glcm``, ...).
+    features : tuple of Feature
+        Ordered feature list; ``compute`` returns values in this order.
+    compute : callable
+        ``compute(roi) -> numpy.ndarray`` of float64, one value per feature, where ``roi`` is a
+        :class:`radfeat.features.roi.RoiData`.
+    dims : frozenset of int
+        Image dimensionalities the family accepts (2, 3).
+    kind : {"intensity", "shape"}
+        ``shape`` families run once per case on the original mask; ``intensity`` families run on
+        every enabled image type.
+    default : bool
+        Enabled when the parameter file names no ``featureClass`` (pyradiomics leaves shape2D out).
+    settings : Mapping[str, object]
+        Settings this family reads, with their defaults (validated by :mod:`radfeat.config`).
+    """
+
+    name: str
+    features: tuple[Feature, ...]
+    compute: Callable[..., np.ndarray]
+    dims: frozenset = frozenset({2, 3})
+    kind: str = "intensity"
+    default: bool = True
+    settings: Mapping[str, object] = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def batch(self) -> Callable | None:
+        """``batch(levels, masks, settings) -> (N, n_features)`` for stacks of small images, or None."""
+        return _BATCH.get(self.name)
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """Names of the non-deprecated features, in output order."""
+        return tuple(f.name for f in self.features if not f.deprecated)
+
+    def feature(self, name: str) -> Feature:
+        """Return the :class:`Feature` called ``name``; unknown names raise ConfigError."""
+        for f in self.features:
+            if f.name == name:
+                return f
+        raise ConfigError(
+            f"unknown feature {name!r} in family {self.name!r}"
+            + did_you_mean(name, [f.name for f in self.features])
+        )
+
+
+_REGISTRY: dict[str, Family] = {}
+_BATCH: dict[str, Callable] = {}
+
+#: Default for the ``maxMatrixMB`` setting: the largest texture matrix a family may allocate.
+MAX_MATRIX_MB_DEFAULT = 2048
+
+
+def register_family(name, features, *, dims=(2, 3), kind="intensity", default=True,
+                    settings=None, description=""):
+    """Decorator registering ``compute`` as the kernel-backed implementation of a family."""
+
+    def decorator(compute):
+        if name in _REGISTRY:
+            raise RuntimeError(f"feature family {name!r} registered twice")
+        _REGISTRY[name] = Family(
+            name=name,
+            features=tuple(features),
+            compute=compute,
+            dims=frozenset(dims),
+            kind=kind,
+            default=default,
+            settings=dict(settings or {}),
+            description=description or (compute.__doc__ or "").strip().splitlines()[0],
+        )
+        return compute
+
+    return decorator
+
+
+def register_batch(name):
+    """Decorator registering a batch kernel for family ``name`` (many same-size images per call).
+
+    The function takes ``(levels, masks, settings)`` with ``levels`` an int64 stack ``(N, ...)``
+    of 1-based grey levels (0 outside the ROI) and ``masks`` a bool stack of the same shape, and
+    returns a float64 array ``(N, n_features)`` in the family's feature order.
+    """
+
+    def decorator(func):
+        _BATCH[name] = func
+        return func
+
+    return decorator
+
+
+def check_matrix_size(family: str, n_elements: int, n_levels: int, settings) -> None:
+    """Raise MatrixTooLargeError when a matrix of ``n_elements`` float64 would exceed ``maxMatrixMB``."""
+    limit = float(settings.get("maxMatrixMB", MAX_MATRIX_MB_DEFAULT))
+    size_mb = n_elements * 8 / 2**20
+    if size_mb > limit:
+        from ..exceptions import MatrixTooLargeError
+
+        cause = (f"binCount={settings['binCount']}" if settings.get("binCount") is not None
+                 else f"binWidth={settings.get('binWidth', 25)}")
+        raise MatrixTooLargeError(
+            f"the {family} matrix would need {size_mb:,.0f} MB for {n_levels} grey levels "
+            f"(from {cause}); the limit is maxMatrixMB={limit:g}. Use a larger binWidth or a "
+            f"smaller binCount, or raise maxMatrixMB"
+        )
+
+
+def did_you_mean(word: str, choices) -> str:
+    """``" (did you mean 'x'?)"`` for the closest of ``choices``, or an empty string."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    if not close:
+        lowered = {str(c).lower(): str(c) for c in choices}
+        if str(word).lower() in lowered:
+            close = [lowered[str(word).lower()]]
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def get_family(name: str) -> Family:
+    """Return the registered family ``name``; unknown names raise ConfigError with a hint."""
+    _ensure_loaded()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown feature class {name!r}" + did_you_mean(name, _REGISTRY)
+            + f"; known classes: {', '.join(_REGISTRY)}"
+        ) from None
+
+
+def family_names() -> list[str]:
+    """Names of all registered families, in registration order."""
+    _ensure_loaded()
+    return list(_REGISTRY)
+
+
+def all_families() -> list[Family]:
+    """All registered families, in registration order."""
+    _ensure_loaded()
+    return list(_REGISTRY.values())
+
+
+def _ensure_loaded():
+    # Importing the package runs each family module's register_family decorator exactly once.
+    from .. import features  # noqa: F401

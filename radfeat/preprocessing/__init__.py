@@ -1,0 +1,1 @@
+"""Preprocessing: mask checks, cropping, resampling, normalisation, resegmentation, discretisation."""

@@ -1,0 +1,88 @@
+"""Grey-level discretisation with pyradiomics' bin edges (and IBSI's, in ``compat: ibsi``).
+
+Fixed bin width ``w`` (pyradiomics, ``binWidth``):
+    edges = arange(min - (min mod w), max + 2w, w); level = digitize(x, edges)  (1-based)
+so the first bin starts at a multiple of ``w`` at or below the ROI minimum.
+
+Fixed bin width in IBSI mode (``compat: ibsi``): the origin is the ROI minimum (or the lower
+resegmentation bound when one is set): ``level = floor((x - origin) / w) + 1``.
+
+Fixed bin count ``n`` (``binCount``): ``edges = histogram(x, n)[1]`` with the last edge
+raised by 1, so the maximum falls in bin ``n``:  ``level = digitize(x, edges)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..exceptions import ConfigError, MatrixTooLargeError
+
+__all__ = ["bin_edges", "discretize_values", "discretize"]
+
+#: More grey levels than this almost always means a wrong binWidth (e.g. 1e-6 on CT in HU).
+MAX_GRAY_LEVELS_DEFAULT = 100_000
+
+
+def bin_edges(values: np.ndarray, binWidth: float = 25, binCount: int | None = None,
+              compat: str = "pyradiomics", origin: float | None = None) -> np.ndarray:
+    """Bin edges for ``values`` exactly as pyradiomics' ``getBinEdges`` computes them.
+
+    Parameters
+    ----------
+    values : ndarray
+        ROI intensities (any shape; flattened).
+    binWidth : float
+        Fixed bin width, used when ``binCount`` is None.
+    binCount : int, optional
+        Fixed number of bins.
+    compat : {"pyradiomics", "ibsi"}
+        ``ibsi`` starts fixed-width bins at ``origin`` (default: the ROI minimum).
+    origin : float, optional
+        Lower edge of the first bin in IBSI mode (e.g. the resegmentation minimum).
+    """
+    values = np.asarray(values, dtype=np.float64).ravel()
+    if binCount is not None:
+        if int(binCount) < 1:
+            raise ConfigError(f"binCount must be a positive integer, got {binCount!r}")
+        edges = np.histogram(values, int(binCount))[1]
+        edges[-1] += 1  # so that digitize puts the maximum into the last bin
+        return edges
+    if not binWidth or binWidth <= 0:
+        raise ConfigError(f"binWidth must be > 0, got {binWidth!r}")
+    minimum, maximum = values.min(), values.max()
+    if compat == "ibsi":
+        low = minimum if origin is None else origin
+    else:
+        low = minimum - (minimum % binWidth)
+    n_edges = (maximum + 2 * binWidth - low) / binWidth
+    if n_edges > MAX_GRAY_LEVELS_DEFAULT:
+        raise MatrixTooLargeError(
+            f"binWidth={binWidth} gives about {int(n_edges)} grey levels over the ROI range "
+            f"[{minimum:g}, {maximum:g}] (limit {MAX_GRAY_LEVELS_DEFAULT}); raise binWidth or use binCount"
+        )
+    edges = np.arange(low, maximum + 2 * binWidth, binWidth)
+    if len(edges) == 1:  # flat region: one bin around the single value, as numpy.histogram does
+        edges = np.array([edges[0] - 0.5, edges[0] + 0.5])
+    return edges
+
+
+def discretize_values(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """1-based bin index of each value (``numpy.digitize`` semantics: edges[i-1] <= x < edges[i])."""
+    return np.searchsorted(edges, values, side="right").astype(np.int64)
+
+
+def discretize(image: np.ndarray, mask: np.ndarray, **settings) -> tuple[np.ndarray, np.ndarray]:
+    """Discretise the ROI of ``image``; voxels outside ``mask`` get level 0.
+
+    Returns
+    -------
+    levels : ndarray of int64, same shape as ``image``
+    edges : ndarray of float64
+    """
+    values = image[mask]
+    edges = bin_edges(values, binWidth=settings.get("binWidth", 25), binCount=settings.get("binCount"),
+                      compat=settings.get("compat", "pyradiomics"),
+                      origin=settings.get("binOrigin"))
+    levels = np.zeros(image.shape, dtype=np.int64)
+    levels[mask] = discretize_values(values, edges)
+    return levels, edges
