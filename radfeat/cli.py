@@ -101,6 +101,10 @@ def _cmd_extract(args) -> int:
                 image, mask = args.image, args.mask
             specs = [CaseSpec(str(image), str(mask) if mask else None, label)]
         table, records = extract_many(specs, extractor.config, on_error=args.on_error)
+        if args.image is None and not args.manifest:
+            table["Image"] = "synthetic lesion (seed 0)"
+            table["Mask"] = "synthetic lesion mask"
+            records[0].update(image="synthetic lesion (seed 0)", mask="synthetic lesion mask")
     write_table(table, args.out)
     write_provenance(args.out, extractor.config, records)
     failed = [r for r in records if r.get("error")]

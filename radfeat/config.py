@@ -129,6 +129,10 @@ def load_config(params=None, **overrides) -> Config:
     elif isinstance(params, dict):
         data = dict(params)
         if data and not any(k in _SECTIONS for k in data):
+            known = _known_settings()
+            for key in data:
+                if key not in known and did_you_mean(key, _SECTIONS):
+                    raise ConfigError(f"params: unknown section {key!r}" + did_you_mean(key, _SECTIONS))
             data = {"setting": data}
     elif isinstance(params, (str, Path)):
         data = _read_file(Path(params))

@@ -35,3 +35,66 @@ def assert_features_close(ours: dict, theirs: dict, rtol=1e-6, atol=1e-9, names=
         if not (np.isclose(a, b, rtol=rtol, atol=atol) or (np.isnan(a) and np.isnan(b))):
             bad.append(f"{n}: radfeat={a!r} reference={b!r}")
     assert not bad, "mismatches:\n  " + "\n  ".join(bad)
+
+
+_CASE_CACHE = {}
+
+
+def load_case(name):
+    """SimpleITK image and mask of a pyradiomics test case, read once per session."""
+    import SimpleITK as sitk
+
+    if name not in _CASE_CACHE:
+        img, msk = case_paths(name)
+        if not img.exists():
+            pytest.skip(f"{img} not found (set RADFEAT_DATA)")
+        _CASE_CACHE[name] = (sitk.ReadImage(str(img)), sitk.ReadImage(str(msk)))
+    return _CASE_CACHE[name]
+
+
+def pyradiomics_features(image, mask, settings=None, classes=("firstorder",)):
+    """pyradiomics' own extractor on the same inputs: {name: float} without diagnostics."""
+    import logging
+
+    from radiomics import featureextractor
+
+    logging.getLogger("radiomics").setLevel(logging.ERROR)
+    ex = featureextractor.RadiomicsFeatureExtractor(**dict(settings or {}))
+    ex.disableAllFeatures()
+    for c in classes:
+        ex.enableFeatureClassByName(c)
+    out = ex.execute(image, mask)
+    return {k: float(v) for k, v in out.items() if not k.startswith("diagnostics_")}
+
+
+def radfeat_features(image, mask, settings=None, classes=("firstorder",), **kw):
+    """radfeat's extractor with the same settings and classes."""
+    from radfeat.extraction import Extractor
+
+    params = {"setting": dict(settings or {}), "featureClass": {c: [] for c in classes}}
+    return Extractor(params).execute(image, mask, **kw)
+
+
+def ibsi_within(value, reference, tolerance):
+    """IBSI's pass rule: |value - reference| <= tolerance, where a tolerance of 0 means the
+    reference is exact to the 3 significant digits it is reported with."""
+    if tolerance == 0 and reference != 0:
+        tolerance = 0.5 * 10 ** (np.floor(np.log10(abs(reference))) - 2)
+    return abs(value - reference) <= tolerance + 1e-12
+
+
+def ibsi_reference(table="digital_phantom"):
+    """{tag: (reference, tolerance)} from the IBSI-1 reference CSV."""
+    import csv
+
+    path = IBSI_DIR / "reference_values" / f"ibsi_1_reference_values_{table}.csv"
+    if not path.exists():
+        pytest.skip(f"{path} not found (set RADFEAT_DATA)")
+    out = {}
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            try:
+                out[row["tag"]] = (float(row["reference value"]), float(row["tolerance"]))
+            except ValueError:
+                continue
+    return out

@@ -125,6 +125,8 @@ def read_image(source, *, spacing=None, key=None) -> sitk.Image:
             return _read_npz(path, spacing, key)
         if suffix in PICTURE_SUFFIXES:
             return _read_picture(path, spacing)
+        if path.name.lower().endswith((".nii", ".nii.gz")):
+            _check_nifti_complete(path)
         image = sitk.ReadImage(str(path))
     except (ImageReadError, UnsupportedImageError):
         raise
@@ -142,6 +144,46 @@ def _first_line(exc) -> str:
         if "ERROR:" in line:
             return line.split("ERROR:", 1)[1].strip()[:300]
     return (lines[-1] if lines else type(exc).__name__)[:300]
+
+
+def _check_nifti_complete(path: Path) -> None:
+    """Raise ImageReadError if a NIfTI file holds fewer voxel bytes than its header promises.
+
+    ITK's reader zero-fills a short NIfTI payload without complaint, which would silently turn a
+    truncated download into wrong features.
+    """
+    import gzip
+    import struct
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            head = fh.read(540)
+            size = len(head)
+            while True:
+                block = fh.read(1 << 22)
+                if not block:
+                    break
+                size += len(block)
+    except (OSError, EOFError) as exc:
+        raise ImageReadError(f"{path}: file is truncated or corrupt ({exc})") from None
+    for endian in "<>":
+        if len(head) >= 4 and struct.unpack(endian + "i", head[:4])[0] in (348, 540):
+            break
+    else:
+        raise ImageReadError(f"{path}: not a NIfTI file (bad header size)")
+    if struct.unpack(endian + "i", head[:4])[0] == 348:
+        dims = struct.unpack(endian + "8h", head[40:56])
+        bitpix = struct.unpack(endian + "h", head[72:74])[0]
+        offset = int(struct.unpack(endian + "f", head[108:112])[0])
+    else:
+        bitpix = struct.unpack(endian + "h", head[14:16])[0]
+        dims = struct.unpack(endian + "8q", head[16:80])
+        offset = struct.unpack(endian + "q", head[168:176])[0]
+    n_vox = int(np.prod([max(int(d), 1) for d in dims[1:1 + max(int(dims[0]), 1)]]))
+    expected = offset + n_vox * bitpix // 8
+    if size < expected:
+        raise ImageReadError(f"{path}: file is truncated ({size} bytes, header needs {expected})")
 
 
 def _read_dicom_series(folder: Path) -> sitk.Image:

@@ -1,0 +1,35 @@
+# Two commands do all set-up on a fresh machine:
+#   make run    installs radfeat in .venv and runs the main job on its embedded synthetic case
+#   make test   installs the test dependencies (pyradiomics as oracle) and runs every test
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+
+.PHONY: run test test-nojit bench-quick clean
+
+$(VENV)/.radfeat: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+	$(PIP) install -e .
+	touch $@
+
+# pyradiomics' setup.py imports numpy, so it cannot build in an isolated environment.
+$(VENV)/.radfeat-test: $(VENV)/.radfeat
+	$(PIP) install -e '.[test]' numpy setuptools wheel versioneer
+	$(PIP) install --no-build-isolation 'pyradiomics==3.0.1'
+	touch $@
+
+run: $(VENV)/.radfeat
+	$(VENV)/bin/radfeat extract -o radfeat_features.csv
+
+test: $(VENV)/.radfeat-test
+	$(PY) -m pytest -q
+	$(MAKE) test-nojit
+
+# The kernels once more as plain Python (NUMBA_DISABLE_JIT=1), so coverage sees kernel code.
+test-nojit: $(VENV)/.radfeat-test
+	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -m "not heavy" tests/test_firstorder.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache
