@@ -9,7 +9,9 @@ A parameter file (or dict) has up to three sections, exactly as in pyradiomics::
 An empty or missing ``featureClass`` enables every default family (all but ``shape2D``, as in
 pyradiomics); an empty list enables every feature of a family. Unknown sections, settings, image
 types, families and features are errors that suggest the closest known name. radfeat's own keys:
-``compat`` (``pyradiomics`` | ``ibsi``) and ``maxMatrixMB``.
+``compat`` (``pyradiomics`` | ``ibsi``), ``maxMatrixMB`` (texture matrix memory limit),
+``roundIntensities`` (round to integers after interpolation, as IBSI does for CT) and
+``outlierSigma`` (drop ROI voxels beyond mean +- k sd, after ``resegmentRange``; IBSI config E).
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ DEFAULT_SETTINGS = {
     # radfeat
     "compat": "pyradiomics",
     "maxMatrixMB": 2048,
+    "roundIntensities": False,
+    "outlierSigma": None,
 }
 
 #: Settings pyradiomics' schema knows that belong to image types / voxel mode (accepted, and used
@@ -204,7 +208,7 @@ def _positive(key, value, source, integer=False, allow_zero=False):
 def _check_value(key, value, source):
     if value is None:
         return None
-    if key in ("binWidth", "normalizeScale", "removeOutliers", "maxMatrixMB", "geometryTolerance"):
+    if key in ("binWidth", "normalizeScale", "removeOutliers", "maxMatrixMB", "geometryTolerance", "outlierSigma"):
         return _positive(key, value, source)
     if key in ("binCount", "minimumROISize"):
         return _positive(key, value, source, integer=True)
@@ -242,7 +246,7 @@ def _check_value(key, value, source):
         if not isinstance(value, int) and value not in INTERPOLATORS:
             raise ConfigError(f"{source}: unknown interpolator {value!r}" + did_you_mean(value, INTERPOLATORS))
     if key in ("normalize", "force2D", "preCrop", "resegmentShape", "correctMask", "additionalInfo",
-               "symmetricalGLCM") and not isinstance(value, bool):
+               "symmetricalGLCM", "roundIntensities") and not isinstance(value, bool):
         raise ConfigError(f"{source}: {key} must be true or false, got {value!r}")
     return value
 

@@ -30,6 +30,7 @@ from .io.readers import describe, read_image
 from .preprocessing.intensity import normalize_image
 from .preprocessing.mask import (check_geometry, check_roi, mask_labels, resegment_mask,
                                  select_label_map, whole_image_mask)
+from .preprocessing.ibsi import resample_ibsi
 from .preprocessing.resample import crop_to_box, resample_image_and_mask
 
 __all__ = ["Extractor", "extract", "LoadedCase"]
@@ -121,8 +122,14 @@ class Extractor:
         if s["normalize"]:
             image = normalize_image(image, s["normalizeScale"], s["removeOutliers"])
         if s["resampledPixelSpacing"] is not None and s["interpolator"] is not None:
-            image, mask = resample_image_and_mask(image, mask, label, s["resampledPixelSpacing"],
-                                                  s["interpolator"], s["padDistance"])
+            if s["compat"] == "ibsi":
+                image, mask = resample_ibsi(image, mask, label, s["resampledPixelSpacing"], s["interpolator"],
+                                            s["roundIntensities"])
+            else:
+                image, mask = resample_image_and_mask(image, mask, label, s["resampledPixelSpacing"],
+                                                      s["interpolator"], s["padDistance"])
+        elif s["roundIntensities"]:
+            image = sitk.Round(image)
         elif s["preCrop"]:
             box = check_roi(sitk.GetArrayViewFromImage(mask), label, name=case.mask_name,
                             minimumROIDimensions=s["minimumROIDimensions"])
@@ -138,9 +145,14 @@ class Extractor:
             raise NonFiniteValueError(f"{case.image_name}: {bad} NaN/infinite voxel(s) inside ROI label {label}")
 
         shape_mask_arr = mask_arr
-        if s["resegmentRange"] is not None:
-            reseg = resegment_mask(image_arr, mask_arr, label, s["resegmentRange"], s["resegmentMode"],
-                                   name=case.mask_name)
+        if s["resegmentRange"] is not None or s["outlierSigma"] is not None:
+            reseg = mask_arr
+            if s["resegmentRange"] is not None:
+                reseg = resegment_mask(image_arr, reseg, label, s["resegmentRange"], s["resegmentMode"],
+                                       name=case.mask_name)
+            if s["outlierSigma"] is not None:
+                k = float(s["outlierSigma"])
+                reseg = resegment_mask(image_arr, reseg, label, [-k, k], "sigma", name=case.mask_name)
             box_reseg = check_roi(reseg, label, minimumROIDimensions=s["minimumROIDimensions"],
                                   minimumROISize=s["minimumROISize"], name=case.mask_name)
             if s["resegmentShape"]:
@@ -149,6 +161,10 @@ class Extractor:
         else:
             texture_box = box
 
+        if s["compat"] == "ibsi" and s["binCount"] is None:
+            # IBSI: fixed-bin-size discretisation starts at the lower resegmentation bound
+            rng = s["resegmentRange"]
+            s["binOrigin"] = min(rng) if rng is not None and s["resegmentMode"] == "absolute" else None
         spacing = tuple(image.GetSpacing())[::-1]  # array axis order
         features = OrderedDict()
         classes = self._classes_for(image.GetDimension())

@@ -2,8 +2,8 @@
 
 Let ``X`` be the ``N_p`` ROI intensities, ``c`` the ``voxelArrayShift`` setting, ``V`` the voxel
 volume and ``p(i)`` the fraction of ROI voxels in discretised grey level ``i``. Values follow
-pyradiomics 3.0.1 exactly: Kurtosis is the plain fourth standardised moment (IBSI's "excess"
-kurtosis is ``Kurtosis - 3``), percentiles use linear interpolation, Entropy uses ``log2`` with
+pyradiomics 3.0.1 exactly: Kurtosis is the plain fourth standardised moment (with
+``compat: ibsi`` radfeat reports IBSI's excess kurtosis, ``Kurtosis - 3``), percentiles use linear interpolation, Entropy uses ``log2`` with
 ``eps = 2.2e-16`` inside the logarithm.
 """
 
@@ -70,4 +70,6 @@ def compute_firstorder(roi):
     out = np.empty(N_FIRSTORDER)
     firstorder_from_values(roi.values, roi.levels[roi.mask], float(roi.settings.get("voxelArrayShift", 0)),
                            float(np.prod(roi.spacing)), out)
+    if roi.settings.get("compat") == "ibsi":
+        out[5] -= 3.0  # IBSI reports excess kurtosis
     return out
