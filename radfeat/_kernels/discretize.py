@@ -1,0 +1,92 @@
+"""Batch discretisation kernels: one call for a stack of same-shape images (private)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._jit import jit, pjit, prange
+
+
+@jit
+def _digitize(x, edges):
+    # numpy.digitize(x, edges) for increasing edges: number of edges <= x
+    lo = 0
+    hi = edges.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if edges[mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@jit
+def _roi_min_max(img, msk):
+    mn = np.inf
+    mx = -np.inf
+    for j in range(img.shape[0]):
+        if msk[j]:
+            v = img[j]
+            if v < mn:
+                mn = v
+            if v > mx:
+                mx = v
+    return mn, mx
+
+
+@jit
+def _width_edges(mn, mx, width):
+    # numpy.arange(low, mx + 2w, w) as numpy fills it: low + i * ((low + w) - low)
+    low = mn - (mn % width)
+    if mn % width != mn % width:  # NaN guard; callers check finiteness first
+        low = mn
+    high = mx + 2 * width
+    delta = (low + width) - low
+    n = int(np.ceil((high - low) / width))
+    if n < 1:
+        n = 1
+    edges = np.empty(n)
+    for i in range(n):
+        edges[i] = low + i * delta
+    if n == 1:
+        out = np.empty(2)
+        out[0] = edges[0] - 0.5
+        out[1] = edges[0] + 0.5
+        return out
+    return edges
+
+
+@jit
+def _count_edges(mn, mx, count):
+    # numpy.histogram(x, count)[1] (linspace over [min, max]; +-0.5 for a flat ROI), last edge + 1
+    if mn == mx:
+        mn = mn - 0.5
+        mx = mx + 0.5
+    edges = np.empty(count + 1)
+    step = (mx - mn) / count
+    for i in range(count + 1):
+        edges[i] = i * step + mn
+    edges[count] = mx + 1.0
+    return edges
+
+
+@pjit
+def discretize_batch(images, masks, width, count):
+    """Levels (1-based, 0 outside the mask) for each image; ``count > 0`` selects fixed bin count."""
+    n = images.shape[0]
+    flat_i = images.reshape(n, -1)
+    flat_m = masks.reshape(n, -1)
+    out = np.zeros(flat_i.shape, dtype=np.int64)
+    for k in prange(n):
+        mn, mx = _roi_min_max(flat_i[k], flat_m[k])
+        if mn > mx:
+            continue  # empty mask
+        if count > 0:
+            edges = _count_edges(mn, mx, count)
+        else:
+            edges = _width_edges(mn, mx, width)
+        for j in range(flat_i.shape[1]):
+            if flat_m[k, j]:
+                out[k, j] = _digitize(flat_i[k, j], edges)
+    return out.reshape(images.shape)

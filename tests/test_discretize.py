@@ -1,0 +1,49 @@
+"""Discretisation: pyradiomics' bin edges, the batch kernel, and the grey-level guard."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from radfeat.exceptions import MatrixTooLargeError
+from radfeat.preprocessing.discretize import bin_edges, discretize, discretize_batch
+
+
+def test_matches_pyradiomics_binimage():
+    imageoperations = pytest.importorskip("radiomics.imageoperations")
+    rng = np.random.default_rng(0)
+    for settings in ({"binWidth": 25}, {"binWidth": 0.37}, {"binCount": 16}, {"binCount": 7}):
+        img = rng.normal(10, 50, size=(9, 13, 11)).round(2)
+        msk = rng.random(img.shape) < 0.5
+        theirs, edges = imageoperations.binImage(img, msk, **settings)
+        ours, our_edges = discretize(img, msk, **settings)
+        np.testing.assert_array_equal(ours, theirs)
+        np.testing.assert_array_equal(our_edges, edges)
+
+
+@pytest.mark.parametrize("settings", [{"binWidth": 25}, {"binWidth": 0.1}, {"binWidth": 3}, {"binCount": 32},
+                                      {"binCount": 5}])
+def test_batch_equals_single(settings):
+    rng = np.random.default_rng(1)
+    images = rng.normal(100, 30, size=(40, 28, 28)).round(1)
+    images[3] = 7.0  # a flat image
+    images[4] = rng.integers(0, 256, size=(28, 28))
+    masks = rng.random(images.shape) < 0.8
+    batch = discretize_batch(images, masks, **settings)
+    for k in range(len(images)):
+        np.testing.assert_array_equal(batch[k], discretize(images[k], masks[k], **settings)[0])
+
+
+def test_flat_roi_has_one_level():
+    levels, edges = discretize(np.full((4, 4), 3.0), np.ones((4, 4), bool), binWidth=25)
+    assert set(np.unique(levels)) == {1} and edges[0] == 0 and edges[1] == 25
+
+
+def test_absurd_bin_width_is_refused():
+    with pytest.raises(MatrixTooLargeError, match=r"binWidth=1e-06.*grey levels"):
+        bin_edges(np.array([-1000.0, 3000.0]), binWidth=1e-6)
+
+
+def test_ibsi_origin():
+    edges = bin_edges(np.array([-480.0, 390.0]), binWidth=25, compat="ibsi", origin=-500)
+    assert edges[0] == -500 and edges[1] == -475
