@@ -38,7 +38,4 @@ TAGS = {
 }
 
 #: Reference values radfeat misses, with the reason (also listed in the README).
-KNOWN_EXCEPTIONS = {
-    ("E", "firstorder", "Uniformity"): "0.1853 vs 0.184 +- 0.001: SimpleITK's cubic B-spline is not "
-                                        "exactly IBSI's tricubic spline, which shifts the 32-bin histogram",
-}
+KNOWN_EXCEPTIONS: dict = {}

@@ -26,9 +26,13 @@ class RoiData:
         The resolved settings (pyradiomics names), read-only.
     image_type : str
         Prefix of the feature names (``original``, ``log-sigma-1-0-mm-3D``, ...).
+    levels, n_levels : optional
+        Grey levels already discretised over a larger ROI (used when one ROI is split into
+        slices, so every slice shares the volume's bins and ``Ng``).
     """
 
-    def __init__(self, image, mask, spacing, settings=None, image_type="original"):
+    def __init__(self, image, mask, spacing, settings=None, image_type="original", *, levels=None,
+                 n_levels=None):
         self.image = np.asarray(image)
         self.mask = np.asarray(mask, dtype=bool)
         self.spacing = tuple(float(s) for s in spacing)
@@ -36,6 +40,28 @@ class RoiData:
         self.image_type = image_type
         if self.image.shape != self.mask.shape or len(self.spacing) != self.image.ndim:
             raise ValueError("image, mask and spacing disagree in shape")
+        if levels is not None:
+            levels = np.where(self.mask, levels, 0).astype(np.int64)
+            self.__dict__["_discretized"] = (levels, None)
+        if n_levels is not None:
+            self.__dict__["n_levels"] = int(n_levels)
+
+    def with_settings(self, **changes) -> "RoiData":
+        """The same ROI (sharing its discretisation) with some settings changed."""
+        new = RoiData(self.image, self.mask, self.spacing, {**self.settings, **changes}, self.image_type,
+                      levels=self.levels, n_levels=self.n_levels)
+        new.__dict__["_discretized"] = self._discretized
+        return new
+
+    def slices(self, axis: int):
+        """One thin 3D RoiData per slice along ``axis`` that holds ROI voxels (shared grey levels)."""
+        for k in range(self.image.shape[axis]):
+            index = [slice(None)] * self.image.ndim
+            index[axis] = slice(k, k + 1)
+            index = tuple(index)
+            if self.mask[index].any():
+                yield RoiData(self.image[index], self.mask[index], self.spacing, self.settings, self.image_type,
+                              levels=self.levels[index], n_levels=self.n_levels)
 
     @property
     def ndim(self) -> int:

@@ -7,8 +7,8 @@ Differences from pyradiomics' grid (see :mod:`radfeat.preprocessing.resample`):
   ``x0 + (s (n - 1) - s_new (n_new - 1)) / 2`` (in the original axis frame).
 - Intensities may be rounded to integers after interpolation (``roundIntensities``; IBSI does it
   for CT, whose grey levels are integer HU).
-- The mask is interpolated with the *same* interpolator as the image and thresholded at 0.5
-  (partial-volume rule), instead of nearest-neighbour.
+- The mask is interpolated linearly (whatever the image interpolator) and thresholded at 0.5
+  (partial-volume rule), instead of nearest-neighbour; a spline would ring at the ROI border.
 """
 
 from __future__ import annotations
@@ -56,6 +56,6 @@ def resample_ibsi(image: sitk.Image, mask: sitk.Image, label: int, resampledPixe
         rounded.CopyInformation(out)
         out = rounded
     roi = sitk.Cast(sitk.Equal(mask, int(label)), sitk.sitkFloat64)
-    frac = sitk.Resample(roi, ref, sitk.Transform(), interp, 0.0, sitk.sitkFloat64)
+    frac = sitk.Resample(roi, ref, sitk.Transform(), sitk.sitkLinear, 0.0, sitk.sitkFloat64)
     new_mask = sitk.Cast(sitk.GreaterEqual(frac, float(partialVolumeThreshold)), sitk.sitkUInt32) * int(label)
     return out, new_mask
