@@ -11,7 +11,9 @@ pyradiomics); an empty list enables every feature of a family. Unknown sections,
 types, families and features are errors that suggest the closest known name. radfeat's own keys:
 ``compat`` (``pyradiomics`` | ``ibsi``), ``maxMatrixMB`` (texture matrix memory limit),
 ``roundIntensities`` (round to integers after interpolation, as IBSI does for CT) and
-``outlierSigma`` (drop ROI voxels beyond mean +- k sd, after ``resegmentRange``; IBSI config E).
+``outlierSigma`` (drop ROI voxels beyond mean +- k sd, after ``resegmentRange``; IBSI config E)
+and ``textureAggregation`` (IBSI's 2D / 2.5D / 3D, averaged or merged; see
+:mod:`radfeat.features.aggregation`).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ DEFAULT_SETTINGS = {
     "maxMatrixMB": 2048,
     "roundIntensities": False,
     "outlierSigma": None,
+    "textureAggregation": "pyradiomics",
 }
 
 #: Settings pyradiomics' schema knows that belong to image types / voxel mode (accepted, and used
@@ -237,6 +240,12 @@ def _check_value(key, value, source):
     if key == "resegmentMode" and value not in ("absolute", "relative", "sigma"):
         raise ConfigError(f"{source}: resegmentMode must be absolute, relative or sigma, got {value!r}"
                           + did_you_mean(value, ("absolute", "relative", "sigma")))
+    if key == "textureAggregation":
+        from .features.aggregation import AGGREGATIONS
+
+        if value not in AGGREGATIONS:
+            raise ConfigError(f"{source}: textureAggregation must be one of {', '.join(AGGREGATIONS)}, got "
+                              f"{value!r}" + did_you_mean(value, AGGREGATIONS))
     if key == "compat" and value not in ("pyradiomics", "ibsi"):
         raise ConfigError(f"{source}: compat must be 'pyradiomics' or 'ibsi', got {value!r}"
                           + did_you_mean(value, ("pyradiomics", "ibsi")))

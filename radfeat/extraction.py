@@ -24,6 +24,7 @@ import SimpleITK as sitk
 
 from .config import Config, load_config
 from .exceptions import NonFiniteValueError, UnsupportedImageError
+from .features.aggregation import compute_family
 from .features.registry import get_family
 from .features.roi import RoiData
 from .io.readers import describe, read_image
@@ -221,7 +222,7 @@ def _crop_roi(image_arr, roi_arr, box, spacing, settings, prefix) -> RoiData:
 
 
 def _run_family(family, wanted, roi: RoiData, prefix: str):
-    values = family.compute(roi)
+    values = compute_family(family, roi)
     index = {f.name: i for i, f in enumerate(family.features)}
     names = wanted or family.feature_names
     return [(f"{prefix}_{family.name}_{n}", float(values[index[n]])) for n in names]

@@ -131,7 +131,7 @@ def gldm_matrix(roi):
     return _k.compress_matrix(_raw_matrix(roi))
 
 
-@register_family("gldm", FEATURES, dims=(2, 3), settings={"gldm_a": 0, "distances": [1]},
+@register_family("gldm", FEATURES, dims=(2, 3), kind="texture", settings={"gldm_a": 0, "distances": [1]},
                  description="Grey Level Dependence Matrix features")
 def compute_gldm(roi):
     """Grey Level Dependence Matrix features of the ROI.

@@ -75,7 +75,7 @@ def glszm_matrix(roi):
     return _k.glszm_matrix(zone_level, zone_size, level_map, size_map, ivec.size, jvec.size), ivec, jvec
 
 
-@register_family("glszm", FEATURES, dims=(2, 3), settings={},
+@register_family("glszm", FEATURES, dims=(2, 3), kind="texture", settings={},
                  description="Grey Level Size Zone Matrix features")
 def compute_glszm(roi):
     """Grey Level Size Zone Matrix features of the ROI.

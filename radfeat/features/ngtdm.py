@@ -42,7 +42,7 @@ def ngtdm_matrix(roi):
     return _k.ngtdm_compress(mat)
 
 
-@register_family("ngtdm", FEATURES, dims=(2, 3), settings={"distances": [1]},
+@register_family("ngtdm", FEATURES, dims=(2, 3), kind="texture", settings={"distances": [1]},
                  description="Neighbouring Grey Tone Difference Matrix features")
 def compute_ngtdm(roi):
     """Neighbouring Grey Tone Difference Matrix features of the ROI.

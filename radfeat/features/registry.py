@@ -46,9 +46,13 @@ class Family:
         :class:`radfeat.features.roi.RoiData`.
     dims : frozenset of int
         Image dimensionalities the family accepts (2, 3).
-    kind : {"intensity", "shape"}
-        ``shape`` families run once per case on the original mask; ``intensity`` families run on
-        every enabled image type.
+    kind : {"intensity", "texture", "shape"}
+        ``shape`` families run once per case on the original mask; ``intensity`` and ``texture``
+        families run on every enabled image type; ``texture`` families also follow the
+        ``textureAggregation`` setting (IBSI's 2D / 2.5D / 3D, averaged or merged).
+    directional : bool
+        The family builds one matrix per direction (GLCM, GLRLM), so it honours the internal
+        ``mergeDirections`` setting (sum the matrices over directions before the features).
     default : bool
         Enabled when the parameter file names no ``featureClass`` (pyradiomics leaves shape2D out).
     settings : Mapping[str, object]
@@ -60,6 +64,7 @@ class Family:
     compute: Callable[..., np.ndarray]
     dims: frozenset = frozenset({2, 3})
     kind: str = "intensity"
+    directional: bool = False
     default: bool = True
     settings: Mapping[str, object] = field(default_factory=dict)
     description: str = ""
@@ -93,7 +98,7 @@ MAX_MATRIX_MB_DEFAULT = 2048
 
 
 def register_family(name, features, *, dims=(2, 3), kind="intensity", default=True,
-                    settings=None, description=""):
+                    settings=None, description="", directional=False):
     """Decorator registering ``compute`` as the kernel-backed implementation of a family."""
 
     def decorator(compute):
@@ -105,6 +110,7 @@ def register_family(name, features, *, dims=(2, 3), kind="intensity", default=Tr
             compute=compute,
             dims=frozenset(dims),
             kind=kind,
+            directional=directional,
             default=default,
             settings=dict(settings or {}),
             description=description or (compute.__doc__ or "").strip().splitlines()[0],
