@@ -29,7 +29,8 @@ test: $(VENV)/.radfeat-test
 
 # The kernels once more as plain Python (NUMBA_DISABLE_JIT=1), so coverage sees kernel code.
 test-nojit: $(VENV)/.radfeat-test
-	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -m "not heavy" tests/test_firstorder.py
+	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -m "not heavy" tests/test_discretize.py tests/test_firstorder.py \
+	    tests/test_shape.py tests/test_glcm.py tests/test_glrlm.py tests/test_glszm.py tests/test_gldm.py tests/test_ngtdm.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -3,7 +3,9 @@
 from .registry import Family, Feature, all_families, family_names, get_family  # noqa: F401
 
 from . import firstorder  # noqa: F401,E402
+from . import glcm  # noqa: F401,E402
 from . import gldm  # noqa: F401,E402
+from . import glrlm  # noqa: F401,E402
 from . import glszm  # noqa: F401,E402
 from . import ngtdm  # noqa: F401,E402
 from . import shape  # noqa: F401,E402  (registers shape and shape2D)
