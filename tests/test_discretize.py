@@ -47,3 +47,13 @@ def test_absurd_bin_width_is_refused():
 def test_ibsi_origin():
     edges = bin_edges(np.array([-480.0, 390.0]), binWidth=25, compat="ibsi", origin=-500)
     assert edges[0] == -500 and edges[1] == -475
+
+
+@pytest.mark.parametrize("settings", [{"binWidth": 25}, {"binWidth": 5}, {"binCount": 10}, {"binWidth": 0.25}])
+def test_values_on_bin_edges(settings):
+    imageoperations = pytest.importorskip("radiomics.imageoperations")
+    rng = np.random.default_rng(5)
+    img = (rng.integers(-40, 40, size=(15, 17)) * 25 / 4).astype(np.float64)  # many values exactly on edges
+    msk = rng.random(img.shape) < 0.9
+    theirs, _ = imageoperations.binImage(img, msk, **settings)
+    np.testing.assert_array_equal(discretize(img, msk, **settings)[0], theirs)

@@ -83,8 +83,11 @@ def discretize(image: np.ndarray, mask: np.ndarray, **settings) -> tuple[np.ndar
     edges = bin_edges(values, binWidth=settings.get("binWidth", 25), binCount=settings.get("binCount"),
                       compat=settings.get("compat", "pyradiomics"),
                       origin=settings.get("binOrigin"))
-    levels = np.zeros(image.shape, dtype=np.int64)
-    levels[mask] = discretize_values(values, edges)
+    from .._kernels.discretize import digitize_masked
+
+    # one pass in a kernel instead of boolean indexing + searchsorted (a third of a small ROI's time)
+    levels = digitize_masked(np.ascontiguousarray(image), np.ascontiguousarray(mask, dtype=np.bool_),
+                             np.asarray(edges, dtype=np.float64))
     return levels, edges
 
 
