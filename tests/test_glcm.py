@@ -2,109 +2,46 @@
 reference, a hand-computed case, and the batch kernel against the per-image path.
 
 Every feature comparison uses rtol 1e-6, atol 1e-9 (``assert_features_close``'s defaults).
-Set ``NUMBA_DISABLE_JIT=1`` to run the kernels as plain Python; the large cases are skipped then.
+Set ``NUMBA_DISABLE_JIT=1`` to run the kernels as plain Python (with ``-m "not heavy"``: the
+large pyradiomics cases are marked ``heavy``, large random images are skipped).
 """
 
 from __future__ import annotations
 
 import ast
 import csv
-import functools
-import logging
-import os
-import warnings
-import zlib
 
 import numpy as np
 import pytest
 
-from conftest import CASES, PYRAD_DIR, assert_features_close, case_paths
+from conftest import PYRAD_DIR, assert_features_close
 from _reference.glcm_naive import angles_naive, glcm_features_naive, glcm_naive
 
-sitk = pytest.importorskip("SimpleITK")
 radiomics = pytest.importorskip("radiomics")
-from radiomics import cMatrices, imageoperations  # noqa: E402
+from radiomics import cMatrices  # noqa: E402
 from radiomics.glcm import RadiomicsGLCM  # noqa: E402
 
+from _reference.oracle import (CASE_PARAMS, NO_JIT, Oracle, assert_batch_rows,  # noqa: E402
+                               assert_size_guard, batch_stack, corners_mask, cropped_case, edge_case_rois,
+                               random_roi, roi_from_sitk, to_sitk)
+from radfeat._kernels import _neighbours  # noqa: E402
 from radfeat._kernels import glcm as K  # noqa: E402
-from radfeat.exceptions import (ConfigError, EmptyROIError, InvalidROIError,  # noqa: E402
-                                MatrixTooLargeError)
+from radfeat.exceptions import ConfigError, EmptyROIError, InvalidROIError  # noqa: E402
 from radfeat.features.glcm import (FEATURES, compute_glcm, glcm_angles, glcm_batch,  # noqa: E402
                                    glcm_matrix)
-from radfeat.features.registry import get_family  # noqa: E402
 from radfeat.features.roi import RoiData  # noqa: E402
 
-radiomics.setVerbosity(logging.CRITICAL)
-NO_JIT = os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0")
 NAMES = [f.name for f in FEATURES]
-SMALL_CASES = ["breast1", "brain2"]  # the ones still quick as plain Python
+ORACLE = Oracle(compute_glcm, RadiomicsGLCM, tuple(NAMES))
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::DeprecationWarning")
-
-
-# ------------------------------------------------------------------------------------ helpers
-
-
-@functools.lru_cache(maxsize=None)
-def cropped_case(name):
-    """The case's image and label cropped as pyradiomics' extractor does (checkMask + crop)."""
-    image, mask = (sitk.ReadImage(str(p)) for p in case_paths(name))
-    bbox, _ = imageoperations.checkMask(image, mask, label=1)
-    return imageoperations.cropToTumorMask(image, mask, bbox)
-
-
-def roi_from_sitk(image, mask, settings):
-    return RoiData(sitk.GetArrayFromImage(image), sitk.GetArrayFromImage(mask) == 1,
-                   image.GetSpacing()[::-1], settings)
-
-
-def ours(roi):
-    return dict(zip(NAMES, compute_glcm(roi)))
-
-
-def pyradiomics_glcm(image, mask, settings):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = RadiomicsGLCM(image, mask, **settings).execute()
-    return {k: float(v) for k, v in result.items()}
-
-
-def to_sitk(array, spacing):
-    img = sitk.GetImageFromArray(array)
-    img.SetSpacing(tuple(float(s) for s in spacing[::-1]))
-    return img
-
-
-def compare_arrays(image, mask, spacing, settings):
-    """pyradiomics vs radfeat on numpy arrays (cropped like the extractor crops)."""
-    img, msk = to_sitk(image.astype(np.float64), spacing), to_sitk(mask.astype(np.uint8), spacing)
-    bbox, _ = imageoperations.checkMask(img, msk, label=1)
-    img, msk = imageoperations.cropToTumorMask(img, msk, bbox)
-    assert_features_close(ours(roi_from_sitk(img, msk, settings)), pyradiomics_glcm(img, msk, settings))
-
-
-def random_roi(rng, shape, fill=0.75):
-    """Noisy image and a ragged mask (holes, isolated voxels) inside a random sub-box."""
-    image = rng.normal(100.0, 30.0, shape).round(1)
-    mask = np.zeros(shape, bool)
-    lo = [rng.integers(0, max(1, s // 4)) for s in shape]
-    sl = tuple(slice(a, s) for a, s in zip(lo, shape))
-    mask[sl] = rng.random(mask[sl].shape) < fill
-    mask.flat[rng.integers(mask.size)] = True
-    return image, mask
 
 
 # ------------------------------------------------------------------------- registry and order
 
 
 def test_feature_order_matches_pyradiomics():
-    expected = [n for n, deprecated in RadiomicsGLCM.getFeatureNames().items() if not deprecated]
-    assert NAMES == expected
-    family = get_family("glcm")
-    assert family.feature_names == tuple(NAMES)
-    assert family.batch is glcm_batch
-    assert family.kind == "texture" and family.directional
-    assert all(f.formula for f in FEATURES)
+    ORACLE.assert_registered("glcm", glcm_batch, kind="texture", directional=True)
 
 
 @pytest.mark.parametrize("shape", [(5, 5, 5), (1, 5, 5), (5, 1, 5), (2, 3, 4), (3, 3), (1, 4), (2, 9)])
@@ -116,7 +53,8 @@ def test_angles_match_cmatrices(shape, distances, force2d):
         expected = cMatrices.generate_angles(size, np.array(distances), False, force2d, 0)
     except RuntimeError:  # pyradiomics: "Error getting angle count" (no offset fits)
         expected = np.zeros((0, len(shape)), int)
-    got = K.generate_angles(size.astype(np.int64), np.array(distances, np.int64), 0 if force2d else -1)
+    got = _neighbours.generate_angles(size.astype(np.int64), np.array(distances, np.int64), 0 if force2d else -1,
+                                      False)
     np.testing.assert_array_equal(got, expected.reshape(-1, len(shape)))
     if len(set(distances)) == len(distances):
         np.testing.assert_array_equal(got, angles_naive(shape, distances, 0 if force2d else -1))
@@ -137,12 +75,9 @@ CASE_SETTINGS = [
 
 
 @pytest.mark.parametrize("settings", CASE_SETTINGS, ids=str)
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", CASE_PARAMS)
 def test_cases_match_pyradiomics(data_dir, case, settings):
-    if NO_JIT and case not in SMALL_CASES:
-        pytest.skip("large case skipped without JIT")
-    image, mask = cropped_case(case)
-    assert_features_close(ours(roi_from_sitk(image, mask, settings)), pyradiomics_glcm(image, mask, settings))
+    ORACLE.compare(*cropped_case(case), settings)
 
 
 def baseline_settings(case):
@@ -156,10 +91,8 @@ def baseline_settings(case):
     return {k: v for k, v in settings.items() if k in keep}
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", CASE_PARAMS)
 def test_matrix_matches_baseline(data_dir, case):
-    if NO_JIT and case not in SMALL_CASES:
-        pytest.skip("large case skipped without JIT")
     settings = baseline_settings(case)
     assert settings["binWidth"] == 25 and settings["distances"] == [1] and not settings["force2D"]
     expected = np.load(PYRAD_DIR / "baseline" / f"{case}_glcm.npy")
@@ -193,13 +126,7 @@ RANDOM_SHAPES = [(7, 9), (40, 33), (5, 6, 7), (14, 18, 11)]
 @pytest.mark.parametrize("settings", RANDOM_SETTINGS, ids=str)
 @pytest.mark.parametrize("shape", RANDOM_SHAPES, ids=str)
 def test_random_match_pyradiomics(shape, settings):
-    if NO_JIT and np.prod(shape) > 500:
-        pytest.skip("large image skipped without JIT")
-    rng = np.random.default_rng(zlib.crc32(repr((shape, settings)).encode()))
-    spacing = rng.uniform(0.5, 3.0, len(shape))
-    for fill in (1.0, 0.7):
-        image, mask = random_roi(rng, shape, fill)
-        compare_arrays(image, mask, spacing, settings)
+    ORACLE.compare_random_rois(shape, settings, [(1.0, None), (0.7, None)])
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -214,42 +141,30 @@ def test_random_match_naive(seed):
                              settings.get("symmetricalGLCM", True), settings.get("weightingNorm"))
         np.testing.assert_allclose(glcm_matrix(roi), P, rtol=1e-12, atol=1e-15)
         expected = glcm_features_naive(P, gray, roi.n_levels)
-        assert_features_close(ours(roi), expected)
+        assert_features_close(ORACLE.ours(roi), expected)
 
 
 # ------------------------------------------------------------------------- edge cases
 
 
 def edge_cases():
-    flat = np.full((5, 5), 100.0)
-    square = np.zeros((5, 5), bool)
-    square[1:4, 1:4] = True
-    corners = np.zeros((3, 3), bool)
-    corners[::2, ::2] = True
-    return {
-        "flat": (flat, square, {}),
-        "row-gap": (np.array([[10.0, 40.0, 70.0]]), np.array([[True, False, True]]), {}),
+    return edge_case_rois(**{
         "row-gap-flat": (np.array([[10.0, 40.0, 10.0]]), np.array([[True, False, True]]), {}),
-        "corners": (np.arange(9.0).reshape(3, 3) * 30, corners, {}),
-        "corners-flat": (np.full((3, 3), 5.0), corners, {}),
-        "corners-flat-weighted": (np.full((3, 3), 5.0), corners, {"weightingNorm": "euclidean"}),
+        "corners-flat": (np.full((3, 3), 5.0), corners_mask(), {}),
         "two-levels": (np.array([[0.0, 0.0, 30.0, 30.0]] * 3), np.ones((3, 4), bool), {}),
         "flat-3d": (np.full((3, 4, 5), 7.0), np.ones((3, 4, 5), bool), {"weightingNorm": "manhattan"}),
-    }
+    })
 
 
 @pytest.mark.parametrize("name", list(edge_cases()))
 def test_edge_cases_match_pyradiomics(name):
     image, mask, settings = edge_cases()[name]
-    settings = {"binWidth": 25, **settings}
-    img, msk = to_sitk(image, np.ones(image.ndim)), to_sitk(mask.astype(np.uint8), np.ones(image.ndim))
-    roi = RoiData(image, mask, np.ones(image.ndim), settings)
-    assert_features_close(ours(roi), pyradiomics_glcm(img, msk, settings))
+    ORACLE.compare_arrays(image, mask, np.ones(image.ndim), {"binWidth": 25, **settings}, cropped=False)
 
 
 def test_flat_roi_values():
     image, mask, _ = edge_cases()["flat"]
-    got = ours(RoiData(image, mask, (1.0, 1.0), {"binWidth": 25}))
+    got = ORACLE.ours(RoiData(image, mask, (1.0, 1.0), {"binWidth": 25}))
     assert got["Correlation"] == 1.0 and got["MCC"] == 1.0 and got["Imc2"] == 0.0
     assert got["JointEnergy"] == 1.0 and got["Contrast"] == 0.0
 
@@ -288,7 +203,7 @@ def test_hand_computed_3x3():
     p = glcm_matrix(roi)
     sym = expected_raw + expected_raw.transpose(1, 0, 2)
     np.testing.assert_allclose(p, sym / sym.sum(axis=(0, 1)), rtol=1e-15)
-    got = ours(roi)
+    got = ORACLE.ours(roi)
     # JointAverage per offset: 15/8, 23/12, 16/8, 24/12; Contrast: 14/8, 14/12, 4/8, 4/12
     assert got["JointAverage"] == pytest.approx((15 / 8 + 23 / 12 + 2 + 2) / 4, rel=1e-14)
     assert got["Contrast"] == pytest.approx(45 / 48, rel=1e-14)
@@ -300,30 +215,6 @@ def test_hand_computed_3x3():
 # ----------------------------------------------------------------------------- batch
 
 
-def per_image(compute, roi):
-    """``compute(roi)``, or the NaN row the batch gives for an empty or single-voxel ROI."""
-    if roi is None:
-        return np.full(len(FEATURES), np.nan)
-    try:
-        return compute(roi)
-    except InvalidROIError:
-        return np.full(len(FEATURES), np.nan)
-
-
-def batch_stack(rng, n, shape, settings):
-    settings = {k: v for k, v in settings.items() if k != "spacing"}
-    images = rng.integers(0, 256, (n,) + shape).astype(np.float64)
-    masks = rng.random((n,) + shape) < 0.8
-    masks[0] = True
-    masks[1] = False                 # empty ROI -> NaN row
-    masks[2] = False
-    masks[2].flat[3] = True          # single voxel -> NaN row
-    rois = [RoiData(images[k], masks[k], np.ones(len(shape)), settings) if masks[k].any() else None
-            for k in range(n)]
-    levels = np.stack([r.levels if r is not None else np.zeros(shape, np.int64) for r in rois])
-    return levels, masks, rois
-
-
 @pytest.mark.parametrize("settings", [
     {"binWidth": 25},
     {"binCount": 12, "distances": [1, 2], "symmetricalGLCM": False},
@@ -331,26 +222,16 @@ def batch_stack(rng, n, shape, settings):
 ], ids=str)
 def test_batch_equals_per_image_2d(settings):
     rng = np.random.default_rng(7)
-    levels, masks, rois = batch_stack(rng, 12 if NO_JIT else 40, (12, 13), settings)
-    got = glcm_batch(levels, masks, settings)
-    assert got.shape == (levels.shape[0], len(FEATURES))
-    for k, roi in enumerate(rois):
-        if roi is None:
-            assert np.isnan(got[k]).all()
-            continue
-        roi = RoiData(roi.image, roi.mask, settings.get("spacing", (1.0, 1.0)), roi.settings)
-        expected = per_image(compute_glcm, roi)
-        np.testing.assert_allclose(got[k], expected, rtol=1e-12, atol=0, equal_nan=True)
+    rois, levels, masks = batch_stack(rng, 12 if NO_JIT else 40, (12, 13), settings)
+    assert_batch_rows(glcm_batch(levels, masks, settings), rois, masks, compute_glcm, len(FEATURES),
+                      spacing=settings.get("spacing", (1.0, 1.0)))
 
 
 def test_batch_equals_per_image_3d():
     rng = np.random.default_rng(3)
     settings = {"binCount": 8}
-    levels, masks, rois = batch_stack(rng, 6, (4, 5, 6), settings)
-    got = glcm_batch(levels, masks, settings)
-    for k, roi in enumerate(rois):
-        expected = per_image(compute_glcm, roi)
-        np.testing.assert_allclose(got[k], expected, rtol=1e-12, atol=0, equal_nan=True)
+    rois, levels, masks = batch_stack(rng, 6, (4, 5, 6), settings)
+    assert_batch_rows(glcm_batch(levels, masks, settings), rois, masks, compute_glcm, len(FEATURES))
 
 
 def test_batch_matches_pyradiomics_on_cropped_images():
@@ -362,7 +243,7 @@ def test_batch_matches_pyradiomics_on_cropped_images():
     roi = RoiData(image, mask, (1.0, 1.0), settings)
     got = glcm_batch(roi.levels[None], mask[None], settings)[0]
     img, msk = to_sitk(image, (1, 1)), to_sitk(mask.astype(np.uint8), (1, 1))
-    assert_features_close(dict(zip(NAMES, got)), pyradiomics_glcm(img, msk, settings))
+    assert_features_close(dict(zip(NAMES, got)), ORACLE.theirs(img, msk, settings))
 
 
 # ------------------------------------------------------------------------------ guards
@@ -372,10 +253,7 @@ def test_matrix_size_guard():
     image = np.arange(400.0).reshape(20, 20)
     settings = {"binWidth": 1, "maxMatrixMB": 0.01}   # 400 levels: 400*400*4*8 bytes = 4.9 MB
     roi = RoiData(image, np.ones((20, 20), bool), (1.0, 1.0), settings)
-    with pytest.raises(MatrixTooLargeError, match="maxMatrixMB"):
-        compute_glcm(roi)
-    with pytest.raises(MatrixTooLargeError):
-        glcm_batch(roi.levels[None], roi.mask[None], settings)
+    assert_size_guard(compute_glcm, glcm_batch, roi, "maxMatrixMB")
 
 
 def test_invalid_distances():
@@ -390,7 +268,8 @@ def test_invalid_distances():
 def test_parallel_accumulation_equals_serial():
     rng = np.random.default_rng(2)
     q = rng.integers(-1, 7, (9, 11, 13)).astype(np.int32)
-    angles = K.pad_angles_3d(K.generate_angles(np.array([9, 11, 13]), np.array([1, 2]), -1))
+    angles = _neighbours.generate_angles(np.array([9, 11, 13]), np.array([1, 2]), -1, False)
+    angles = _neighbours.pad_angles_3d(angles)
     serial = K.glcm_accumulate(q, angles, 7)
     for chunks in (1, 2, 5, 99):
         np.testing.assert_array_equal(K.glcm_accumulate_parallel(q, angles, 7, chunks), serial)
@@ -447,10 +326,7 @@ def test_symmetric_eigenvalues_match_lapack():
 
 
 def test_merge_directions_is_unweighted_sum():
-    image, mask = cropped_case("breast1")
-    merged = ours(roi_from_sitk(image, mask, {"binWidth": 25, "mergeDirections": True}))
-    expected = pyradiomics_glcm(image, mask, {"binWidth": 25, "weightingNorm": "no_weighting"})
-    assert_features_close(merged, expected)
+    ORACLE.compare_merged(*cropped_case("breast1"), {"binWidth": 25})
 
 
 def test_slice_keeps_volume_ng():
@@ -460,5 +336,5 @@ def test_slice_keeps_volume_ng():
     roi = RoiData(image, mask, (1.0, 1.0), {"binCount": 5})
     big = RoiData(image, mask, (1.0, 1.0), {"binCount": 5}, levels=roi.levels, n_levels=9)
     P, gray = glcm_naive(roi.levels, roi.mask)
-    assert_features_close(ours(big), glcm_features_naive(P, gray, 9))
-    assert ours(big)["Idn"] != ours(roi)["Idn"]
+    assert_features_close(ORACLE.ours(big), glcm_features_naive(P, gray, 9))
+    assert ORACLE.ours(big)["Idn"] != ORACLE.ours(roi)["Idn"]

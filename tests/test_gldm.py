@@ -1,77 +1,33 @@
 """GLDM features against pyradiomics (live), its baseline matrices, a naive reference and a
 hand-computed image.
 
-pyradiomics runs its feature class on images cropped by ``checkMask`` + ``cropToTumorMask``
-(padDistance 0, as its extractor does); radfeat runs on the same cropped arrays through
-``RoiData``. Every feature is compared at rtol 1e-6, atol 1e-9.
+pyradiomics runs its feature class on images cropped as its extractor does, radfeat on the same
+cropped arrays (see :mod:`_reference.oracle`). Every feature is compared at rtol 1e-6, atol 1e-9.
 """
 
 from __future__ import annotations
-
-import functools
 
 import numpy as np
 import pytest
 import SimpleITK as sitk
 
 from _reference import gldm_naive
-from conftest import CASES, PYRAD_DIR, assert_features_close, load_case
+from conftest import PYRAD_DIR
+from radfeat._kernels import _neighbours
 from radfeat._kernels import gldm as kernels
-from radfeat.exceptions import InvalidROIError, MatrixTooLargeError
+from radfeat.exceptions import InvalidROIError
 from radfeat.features.gldm import FEATURES, compute_gldm, gldm_batch, gldm_matrix
-from radfeat.features.registry import get_family
 from radfeat.features.roi import RoiData
 
 radiomics = pytest.importorskip("radiomics")
-from radiomics import gldm, imageoperations  # noqa: E402
+from radiomics import gldm  # noqa: E402
 
-radiomics.setVerbosity(40)
+from _reference.oracle import (CASE_PARAMS, Oracle, assert_batch_rows, assert_size_guard,  # noqa: E402
+                               batch_inputs, crop, cropped_case, random_case, random_levels,
+                               roi_from_sitk, sitk_pair)
 
 NAMES = [f.name for f in FEATURES]
-HEAVY_CASES = ("brain1", "lung1", "lung2")  # too slow for the pure-Python (NUMBA_DISABLE_JIT) pass
-CASE_PARAMS = [pytest.param(c, marks=pytest.mark.heavy) if c in HEAVY_CASES else c for c in CASES]
-
-
-# ---------------------------------------------------------------------------------------------
-# helpers
-# ---------------------------------------------------------------------------------------------
-
-def _crop(image, mask, **settings):
-    bbox, _ = imageoperations.checkMask(image, mask, label=1, **settings)
-    assert bbox is not None, "pyradiomics rejected the mask"
-    return imageoperations.cropToTumorMask(image, mask, bbox)
-
-
-@functools.lru_cache(maxsize=None)
-def _cropped_case(case):
-    return _crop(*load_case(case))
-
-
-def _roi(image, mask, settings):
-    return RoiData(sitk.GetArrayFromImage(image), sitk.GetArrayFromImage(mask) == 1,
-                   image.GetSpacing()[::-1], settings)
-
-
-def _theirs(image, mask, settings):
-    return {k: float(v) for k, v in gldm.RadiomicsGLDM(image, mask, **settings).execute().items()}
-
-
-def _ours(image, mask, settings):
-    return dict(zip(NAMES, compute_gldm(_roi(image, mask, settings))))
-
-
-def _compare(image, mask, settings):
-    theirs = _theirs(image, mask, settings)
-    assert set(theirs) == set(NAMES)
-    assert_features_close(_ours(image, mask, settings), theirs)
-
-
-def _sitk_pair(arr, msk, spacing=(0.7, 1.3, 2.0)):
-    image = sitk.GetImageFromArray(np.asarray(arr, dtype=float))
-    image.SetSpacing(spacing[: image.GetDimension()])
-    mask = sitk.GetImageFromArray(np.asarray(msk, dtype=np.uint8))
-    mask.CopyInformation(image)
-    return image, mask
+ORACLE = Oracle(compute_gldm, gldm.RadiomicsGLDM, tuple(NAMES))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -89,7 +45,7 @@ CASE_VARIANTS = {
 @pytest.mark.parametrize("variant", list(CASE_VARIANTS))
 @pytest.mark.parametrize("case", CASE_PARAMS)
 def test_matches_pyradiomics_cases(case, variant, data_dir):
-    _compare(*_cropped_case(case), CASE_VARIANTS[variant])
+    ORACLE.compare(*cropped_case(case), CASE_VARIANTS[variant])
 
 
 RANDOM_SETTINGS = [
@@ -103,43 +59,34 @@ RANDOM_SETTINGS = [
 @pytest.mark.parametrize("shape", [(7, 9), (33, 20), (6, 11, 9), pytest.param((20, 24, 30), marks=pytest.mark.heavy)])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_matches_pyradiomics_random(shape, seed):
-    rng = np.random.default_rng(seed)
-    image, mask = _crop(*_sitk_pair(rng.normal(100, 40, size=shape).round(1), rng.random(shape) < 0.6))
-    for settings in RANDOM_SETTINGS:
-        _compare(image, mask, settings)
-    if len(shape) == 3:
-        for axis in (0, 1, 2):
-            _compare(image, mask, {"binCount": 9, "force2D": True, "force2Ddimension": axis})
+    image, mask = random_case(np.random.default_rng(seed), shape, 0.6)
+    axes = range(3) if len(shape) == 3 else ()
+    for settings in RANDOM_SETTINGS + [{"binCount": 9, "force2D": True, "force2Ddimension": a} for a in axes]:
+        ORACLE.compare(image, mask, settings)
 
 
 @pytest.mark.parametrize("distances", [[1, 1], [1, 2, 1], [2, 1]])
 def test_repeated_and_unordered_distances_match_pyradiomics(distances):
     # cmatrices wraps round its angle cycle for a repeated distance; radfeat reproduces that
-    rng = np.random.default_rng(5)
-    image, mask = _crop(*_sitk_pair(rng.integers(0, 60, (5, 9, 8)), rng.random((5, 9, 8)) < 0.7))
-    _compare(image, mask, {"binWidth": 10, "distances": distances})
+    ORACLE.compare(*random_case(np.random.default_rng(5), (5, 9, 8), 0.7, high=60),
+                   {"binWidth": 10, "distances": distances})
 
 
 def test_force2d_on_a_2d_image_matches_pyradiomics():
     # pyradiomics then drops neighbours along array axis 0 (y): only horizontal ones remain
-    rng = np.random.default_rng(6)
-    image, mask = _crop(*_sitk_pair(rng.integers(0, 50, (12, 15)), rng.random((12, 15)) < 0.7))
-    _compare(image, mask, {"binWidth": 10, "force2D": True, "force2Ddimension": 0})
+    image, mask = random_case(np.random.default_rng(6), (12, 15), 0.7, high=50)
+    ORACLE.compare(image, mask, {"binWidth": 10, "force2D": True, "force2Ddimension": 0})
 
 
 def test_single_slice_volume_matches_pyradiomics():
-    rng = np.random.default_rng(7)
-    arr = rng.integers(0, 50, (1, 10, 12))
-    msk = rng.random((1, 10, 12)) < 0.7
-    image, mask = _crop(*_sitk_pair(arr, msk))
-    _compare(image, mask, {"binWidth": 10})
+    ORACLE.compare(*random_case(np.random.default_rng(7), (1, 10, 12), 0.7, high=50), {"binWidth": 10})
 
 
 def test_flat_roi_matches_pyradiomics():
     rng = np.random.default_rng(8)
-    image, mask = _crop(*_sitk_pair(np.full((4, 6, 7), 42.0), rng.random((4, 6, 7)) < 0.6))
-    _compare(image, mask, {})
-    ours = _ours(image, mask, {})
+    image, mask = crop(*sitk_pair(np.full((4, 6, 7), 42.0), rng.random((4, 6, 7)) < 0.6))
+    ORACLE.compare(image, mask, {})
+    ours = ORACLE.ours_sitk(image, mask, {})
     n_voxels = float(sitk.GetArrayFromImage(mask).sum())
     assert ours["GrayLevelVariance"] == 0 and ours["GrayLevelNonUniformity"] == n_voxels
 
@@ -147,20 +94,20 @@ def test_flat_roi_matches_pyradiomics():
 def test_grey_level_gap_rows_removed():
     # levels 1 and 3 present, 2 absent: i runs over {1, 3}, as in pyradiomics
     arr = np.array([[1, 1, 3], [3, 3, 1], [1, 3, 3]], float)
-    image, mask = _sitk_pair(arr, np.ones_like(arr))
-    _compare(image, mask, {"binWidth": 1})
-    p, ivec, _ = gldm_matrix(_roi(image, mask, {"binWidth": 1}))
+    image, mask = sitk_pair(arr, np.ones_like(arr))
+    ORACLE.compare(image, mask, {"binWidth": 1})
+    p, ivec, _ = gldm_matrix(roi_from_sitk(image, mask, {"binWidth": 1}))
     assert ivec.tolist() == [1.0, 3.0] and p.shape[0] == 2
 
 
 def test_no_neighbour_raises_like_pyradiomics():
     arr = np.array([[5.0, 6.0], [7.0, 8.0]])
-    image, mask = _sitk_pair(arr, np.ones_like(arr))
+    image, mask = sitk_pair(arr, np.ones_like(arr))
     settings = {"binWidth": 1, "distances": [2]}  # every offset of norm 2 leaves the 2x2 box
     with pytest.raises(RuntimeError):
-        _theirs(image, mask, settings)
+        ORACLE.theirs(image, mask, settings)
     with pytest.raises(InvalidROIError, match="no neighbour"):
-        compute_gldm(_roi(image, mask, settings))
+        compute_gldm(roi_from_sitk(image, mask, settings))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,9 +118,9 @@ def test_no_neighbour_raises_like_pyradiomics():
 def test_matrix_matches_baseline(case, data_dir):
     # The .npy files are P_gldm of the no-suffix column of baseline_gldm.csv: binWidth 25,
     # distances [1], gldm_a 0, 3D (see its diagnostics_Configuration_Settings row).
-    image, mask = _cropped_case(case)
+    image, mask = cropped_case(case)
     baseline = np.load(PYRAD_DIR / "baseline" / f"{case}_gldm.npy")
-    p, ivec, jvec = gldm_matrix(_roi(image, mask, {"binWidth": 25, "distances": [1], "gldm_a": 0}))
+    p, ivec, jvec = gldm_matrix(roi_from_sitk(image, mask, {"binWidth": 25, "distances": [1], "gldm_a": 0}))
     assert p.shape == baseline.shape
     np.testing.assert_allclose(p, baseline, rtol=0, atol=1e-9)
     live = gldm.RadiomicsGLDM(image, mask, binWidth=25)
@@ -233,28 +180,6 @@ def test_hand_computed_3x3():
 # batch kernel, registry, guard
 # ---------------------------------------------------------------------------------------------
 
-def _batch_inputs(rng, n, shape, settings):
-    """Per-image RoiData and the matching stack of discretised levels."""
-    rois, levels, masks = [], [], []
-    for k in range(n):
-        img = rng.normal(50, 20, shape).round(1)
-        msk = rng.random(shape) < rng.uniform(0.3, 0.9)
-        if k == 0:
-            msk[:] = False
-            msk[(0,) * len(shape)] = True  # one pixel: no neighbour fits -> NaN row
-        elif k == 1:
-            msk[:] = False  # empty -> NaN row
-        if msk.any():
-            roi = RoiData(img, msk, (1.0,) * len(shape), settings)
-            levels.append(roi.levels)
-            rois.append(roi)
-        else:
-            levels.append(np.zeros(shape, np.int64))
-            rois.append(None)
-        masks.append(msk)
-    return rois, np.stack(levels), np.stack(masks)
-
-
 @pytest.mark.parametrize("shape,settings", [
     ((28, 28), {"binCount": 16}),
     ((12, 14), {"binWidth": 10, "distances": [1, 2], "gldm_a": 1}),
@@ -262,36 +187,25 @@ def _batch_inputs(rng, n, shape, settings):
     ((4, 5, 6), {"binCount": 8}),
 ])
 def test_batch_equals_per_image(shape, settings):
-    rois, levels, masks = _batch_inputs(np.random.default_rng(3), 40, shape, settings)
-    out = gldm_batch(levels, masks, settings)
-    assert out.shape == (40, len(NAMES))
-    assert np.isnan(out[0]).all() and np.isnan(out[1]).all()
-    for k in range(2, 40):
-        np.testing.assert_allclose(out[k], compute_gldm(rois[k]), rtol=1e-12, atol=1e-12)
+    rois, levels, masks = batch_inputs(np.random.default_rng(3), 40, shape, settings)
+    assert_batch_rows(gldm_batch(levels, masks, settings), rois, masks, compute_gldm, len(NAMES),
+                      rtol=1e-12, atol=1e-12)
 
 
 def test_parallel_chunks_equal_serial():
-    rng = np.random.default_rng(11)
-    lv = np.where(rng.random((7, 9, 10)) < 0.7, rng.integers(1, 6, (7, 9, 10)), 0).astype(np.int64)
-    lo, hi = kernels.roi_bbox(lv)
-    padded, offsets, dims = kernels.pad_levels(lv, lo, hi, kernels.roi_angles(lo, hi, 3, np.array([1, 2]), -1))
+    lv = random_levels(np.random.default_rng(11), (7, 9, 10), 0.7, 6)
+    padded, offsets, dims = _neighbours.neighbourhood(lv, 3, np.array([1, 2]), -1)
     serial = kernels.gldm_matrix(padded, offsets, dims, 1.0, 5)
     for chunks in (2, 3, 7):
         np.testing.assert_array_equal(kernels.gldm_matrix_parallel(padded, offsets, dims, 1.0, 5, chunks), serial)
 
 
 def test_registered():
-    fam = get_family("gldm")
-    assert fam.feature_names == tuple(NAMES) and len(NAMES) == 14
-    assert fam.batch is gldm_batch and fam.compute is compute_gldm
-    assert fam.settings == {"gldm_a": 0, "distances": [1]}
-    assert set(NAMES) == {k for k, dep in gldm.RadiomicsGLDM.getFeatureNames().items() if not dep}
+    ORACLE.assert_registered("gldm", gldm_batch, settings={"gldm_a": 0, "distances": [1]})
+    assert len(NAMES) == 14
 
 
 def test_matrix_size_guard():
     rng = np.random.default_rng(4)
     roi = RoiData(rng.normal(size=(10, 10)), np.ones((10, 10), bool), (1, 1), {"binCount": 64, "maxMatrixMB": 1e-4})
-    with pytest.raises(MatrixTooLargeError, match="gldm"):
-        compute_gldm(roi)
-    with pytest.raises(MatrixTooLargeError):
-        gldm_batch(roi.levels[None], roi.mask[None], roi.settings)
+    assert_size_guard(compute_gldm, gldm_batch, roi, "gldm")

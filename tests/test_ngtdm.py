@@ -1,79 +1,34 @@
 """NGTDM features against pyradiomics (live), its baseline matrices, a naive reference and a
 hand-computed image.
 
-pyradiomics runs its feature class on images cropped by ``checkMask`` + ``cropToTumorMask``
-(padDistance 0, as its extractor does); radfeat runs on the same cropped arrays through
-``RoiData``. Every feature is compared at rtol 1e-6, atol 1e-9.
+pyradiomics runs its feature class on images cropped as its extractor does, radfeat on the same
+cropped arrays (see :mod:`_reference.oracle`). Every feature is compared at rtol 1e-6, atol 1e-9.
 """
 
 from __future__ import annotations
 
-import functools
 from fractions import Fraction
 
 import numpy as np
 import pytest
-import SimpleITK as sitk
 
 from _reference import ngtdm_naive
-from conftest import CASES, PYRAD_DIR, assert_features_close, load_case
-from radfeat._kernels import gldm as neighbourhood
+from conftest import PYRAD_DIR
+from radfeat._kernels import _neighbours
 from radfeat._kernels import ngtdm as kernels
-from radfeat.exceptions import InvalidROIError, MatrixTooLargeError
+from radfeat.exceptions import InvalidROIError
 from radfeat.features.ngtdm import FEATURES, compute_ngtdm, ngtdm_batch, ngtdm_matrix
-from radfeat.features.registry import get_family
 from radfeat.features.roi import RoiData
 
 radiomics = pytest.importorskip("radiomics")
-from radiomics import imageoperations, ngtdm  # noqa: E402
+from radiomics import ngtdm  # noqa: E402
 
-radiomics.setVerbosity(40)
+from _reference.oracle import (CASE_PARAMS, Oracle, assert_batch_rows, assert_size_guard,  # noqa: E402
+                               batch_inputs, crop, cropped_case, random_case, random_levels,
+                               roi_from_sitk, sitk_pair)
 
 NAMES = [f.name for f in FEATURES]
-HEAVY_CASES = ("brain1", "lung1", "lung2")  # too slow for the pure-Python (NUMBA_DISABLE_JIT) pass
-CASE_PARAMS = [pytest.param(c, marks=pytest.mark.heavy) if c in HEAVY_CASES else c for c in CASES]
-
-
-# ---------------------------------------------------------------------------------------------
-# helpers
-# ---------------------------------------------------------------------------------------------
-
-def _crop(image, mask, **settings):
-    bbox, _ = imageoperations.checkMask(image, mask, label=1, **settings)
-    assert bbox is not None, "pyradiomics rejected the mask"
-    return imageoperations.cropToTumorMask(image, mask, bbox)
-
-
-@functools.lru_cache(maxsize=None)
-def _cropped_case(case):
-    return _crop(*load_case(case))
-
-
-def _roi(image, mask, settings):
-    return RoiData(sitk.GetArrayFromImage(image), sitk.GetArrayFromImage(mask) == 1,
-                   image.GetSpacing()[::-1], settings)
-
-
-def _theirs(image, mask, settings):
-    return {k: float(v) for k, v in ngtdm.RadiomicsNGTDM(image, mask, **settings).execute().items()}
-
-
-def _ours(image, mask, settings):
-    return dict(zip(NAMES, compute_ngtdm(_roi(image, mask, settings))))
-
-
-def _compare(image, mask, settings):
-    theirs = _theirs(image, mask, settings)
-    assert set(theirs) == set(NAMES)
-    assert_features_close(_ours(image, mask, settings), theirs)
-
-
-def _sitk_pair(arr, msk, spacing=(0.7, 1.3, 2.0)):
-    image = sitk.GetImageFromArray(np.asarray(arr, dtype=float))
-    image.SetSpacing(spacing[: image.GetDimension()])
-    mask = sitk.GetImageFromArray(np.asarray(msk, dtype=np.uint8))
-    mask.CopyInformation(image)
-    return image, mask
+ORACLE = Oracle(compute_ngtdm, ngtdm.RadiomicsNGTDM, tuple(NAMES))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,7 +46,7 @@ CASE_VARIANTS = {
 @pytest.mark.parametrize("variant", list(CASE_VARIANTS))
 @pytest.mark.parametrize("case", CASE_PARAMS)
 def test_matches_pyradiomics_cases(case, variant, data_dir):
-    _compare(*_cropped_case(case), CASE_VARIANTS[variant])
+    ORACLE.compare(*cropped_case(case), CASE_VARIANTS[variant])
 
 
 RANDOM_SETTINGS = [
@@ -105,26 +60,21 @@ RANDOM_SETTINGS = [
 @pytest.mark.parametrize("shape", [(7, 9), (33, 20), (6, 11, 9), pytest.param((20, 24, 30), marks=pytest.mark.heavy)])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_matches_pyradiomics_random(shape, seed):
-    rng = np.random.default_rng(seed)
-    image, mask = _crop(*_sitk_pair(rng.normal(100, 40, size=shape).round(1), rng.random(shape) < 0.6))
-    for settings in RANDOM_SETTINGS:
-        _compare(image, mask, settings)
-    if len(shape) == 3:
-        for axis in (0, 1, 2):
-            _compare(image, mask, {"binCount": 9, "force2D": True, "force2Ddimension": axis})
+    image, mask = random_case(np.random.default_rng(seed), shape, 0.6)
+    axes = range(3) if len(shape) == 3 else ()
+    for settings in RANDOM_SETTINGS + [{"binCount": 9, "force2D": True, "force2Ddimension": a} for a in axes]:
+        ORACLE.compare(image, mask, settings)
 
 
 @pytest.mark.parametrize("distances", [[1, 1], [1, 2, 1]])
 def test_repeated_distances_match_pyradiomics(distances):
-    rng = np.random.default_rng(5)
-    image, mask = _crop(*_sitk_pair(rng.integers(0, 60, (5, 9, 8)), rng.random((5, 9, 8)) < 0.7))
-    _compare(image, mask, {"binWidth": 10, "distances": distances})
+    ORACLE.compare(*random_case(np.random.default_rng(5), (5, 9, 8), 0.7, high=60),
+                   {"binWidth": 10, "distances": distances})
 
 
 def test_force2d_on_a_2d_image_matches_pyradiomics():
-    rng = np.random.default_rng(6)
-    image, mask = _crop(*_sitk_pair(rng.integers(0, 50, (12, 15)), rng.random((12, 15)) < 0.7))
-    _compare(image, mask, {"binWidth": 10, "force2D": True, "force2Ddimension": 0})
+    image, mask = random_case(np.random.default_rng(6), (12, 15), 0.7, high=50)
+    ORACLE.compare(image, mask, {"binWidth": 10, "force2D": True, "force2Ddimension": 0})
 
 
 def test_isolated_voxels_match_pyradiomics():
@@ -132,8 +82,8 @@ def test_isolated_voxels_match_pyradiomics():
     msk = np.zeros((7, 7))
     msk[::3, ::3] = 1
     msk[1, 1] = 1
-    image, mask = _crop(*_sitk_pair(np.arange(49.0).reshape(7, 7), msk))
-    _compare(image, mask, {"binWidth": 5})
+    image, mask = crop(*sitk_pair(np.arange(49.0).reshape(7, 7), msk))
+    ORACLE.compare(image, mask, {"binWidth": 5})
 
 
 @pytest.mark.parametrize("values", [np.full((4, 6, 7), 42.0), None])
@@ -141,19 +91,20 @@ def test_flat_or_uniform_difference_roi_matches_pyradiomics(values):
     # flat: s_i = 0 everywhere -> Coarseness 1e6, the rest 0 (pyradiomics' conventions)
     rng = np.random.default_rng(8)
     msk = rng.random((4, 6, 7)) < 0.6
-    image, mask = _crop(*_sitk_pair(values if values is not None else np.zeros((4, 6, 7)), msk))
-    _compare(image, mask, {})
-    assert _ours(image, mask, {}) == {"Busyness": 0, "Coarseness": 1e6, "Complexity": 0, "Contrast": 0, "Strength": 0}
+    image, mask = crop(*sitk_pair(values if values is not None else np.zeros((4, 6, 7)), msk))
+    ORACLE.compare(image, mask, {})
+    assert ORACLE.ours_sitk(image, mask, {}) == {"Busyness": 0, "Coarseness": 1e6, "Complexity": 0, "Contrast": 0,
+                                                 "Strength": 0}
 
 
 def test_single_voxel_raises_like_pyradiomics():
     # a single voxel, cropped to its 1x1x1 box as pyradiomics' extractor would (its checkMask
     # rejects such a mask before that)
-    image, mask = _sitk_pair(np.full((1, 1, 1), 7.0), np.ones((1, 1, 1)))
+    image, mask = sitk_pair(np.full((1, 1, 1), 7.0), np.ones((1, 1, 1)))
     with pytest.raises(RuntimeError):
-        _theirs(image, mask, {})
+        ORACLE.theirs(image, mask, {})
     with pytest.raises(InvalidROIError, match="no neighbour"):
-        compute_ngtdm(_roi(image, mask, {}))
+        compute_ngtdm(roi_from_sitk(image, mask, {}))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -166,9 +117,9 @@ def test_matrix_matches_baseline(case, data_dir):
     # distances [1], 3D (its diagnostics_Configuration_Settings row). Columns n_i and i are
     # exact; s_i sums floating-point differences, and the baseline was written by an older
     # pyradiomics (1.3.0.post61) that summed in another order: lung2 differs by 1.7e-11.
-    image, mask = _cropped_case(case)
+    image, mask = cropped_case(case)
     baseline = np.load(PYRAD_DIR / "baseline" / f"{case}_ngtdm.npy")
-    p = ngtdm_matrix(_roi(image, mask, {"binWidth": 25, "distances": [1]}))
+    p = ngtdm_matrix(roi_from_sitk(image, mask, {"binWidth": 25, "distances": [1]}))
     assert p.shape == baseline.shape
     np.testing.assert_array_equal(p[:, [0, 2]], baseline[:, [0, 2]])
     np.testing.assert_allclose(p[:, 1], baseline[:, 1], rtol=1e-12, atol=0)
@@ -226,22 +177,6 @@ def test_hand_computed_3x3():
 # batch kernel, registry, guard
 # ---------------------------------------------------------------------------------------------
 
-def _batch_inputs(rng, n, shape, settings):
-    """Per-image RoiData and the matching stack of discretised levels (image 0: one pixel,
-    image 1: empty)."""
-    rois, levels, masks = [], [], []
-    for k in range(n):
-        img = rng.normal(50, 20, shape).round(1)
-        msk = rng.random(shape) < rng.uniform(0.3, 0.9)
-        if k < 2:
-            msk[:] = False
-            msk[(0,) * len(shape)] = k == 0
-        rois.append(RoiData(img, msk, (1.0,) * len(shape), settings) if msk.any() else None)
-        levels.append(rois[-1].levels if msk.any() else np.zeros(shape, np.int64))
-        masks.append(msk)
-    return rois, np.stack(levels), np.stack(masks)
-
-
 @pytest.mark.parametrize("shape,settings", [
     ((28, 28), {"binCount": 16}),
     ((12, 14), {"binWidth": 10, "distances": [1, 2]}),
@@ -249,20 +184,14 @@ def _batch_inputs(rng, n, shape, settings):
     ((4, 5, 6), {"binCount": 8}),
 ])
 def test_batch_equals_per_image(shape, settings):
-    rois, levels, masks = _batch_inputs(np.random.default_rng(3), 40, shape, settings)
-    out = ngtdm_batch(levels, masks, settings)
-    assert out.shape == (40, len(NAMES))
-    assert np.isnan(out[:2]).all()
-    for k in range(2, 40):
-        np.testing.assert_allclose(out[k], compute_ngtdm(rois[k]), rtol=1e-12, atol=1e-12)
+    rois, levels, masks = batch_inputs(np.random.default_rng(3), 40, shape, settings)
+    assert_batch_rows(ngtdm_batch(levels, masks, settings), rois, masks, compute_ngtdm, len(NAMES),
+                      rtol=1e-12, atol=1e-12)
 
 
 def test_parallel_chunks_equal_serial():
-    rng = np.random.default_rng(11)
-    lv = np.where(rng.random((7, 9, 10)) < 0.7, rng.integers(1, 6, (7, 9, 10)), 0).astype(np.int64)
-    lo, hi = neighbourhood.roi_bbox(lv)
-    angles = neighbourhood.roi_angles(lo, hi, 3, np.array([1, 2]), -1)
-    padded, offsets, dims = neighbourhood.pad_levels(lv, lo, hi, angles)
+    lv = random_levels(np.random.default_rng(11), (7, 9, 10), 0.7, 6)
+    padded, offsets, dims = _neighbours.neighbourhood(lv, 3, np.array([1, 2]), -1)
     serial = kernels.ngtdm_matrix(padded, offsets, dims, 5)
     for chunks in (2, 3, 7):
         # s_i is summed in another order per chunk: equal to rounding
@@ -271,17 +200,12 @@ def test_parallel_chunks_equal_serial():
 
 
 def test_registered():
-    fam = get_family("ngtdm")
-    assert fam.feature_names == tuple(NAMES) and len(NAMES) == 5
-    assert fam.batch is ngtdm_batch and fam.compute is compute_ngtdm
-    assert fam.settings == {"distances": [1]}
+    ORACLE.assert_registered("ngtdm", ngtdm_batch, settings={"distances": [1]})
+    assert len(NAMES) == 5
     assert NAMES == list(ngtdm.RadiomicsNGTDM.getFeatureNames())
 
 
 def test_matrix_size_guard():
     rng = np.random.default_rng(4)
     roi = RoiData(rng.normal(size=(10, 10)), np.ones((10, 10), bool), (1, 1), {"binCount": 64, "maxMatrixMB": 1e-4})
-    with pytest.raises(MatrixTooLargeError, match="ngtdm"):
-        compute_ngtdm(roi)
-    with pytest.raises(MatrixTooLargeError):
-        ngtdm_batch(roi.levels[None], roi.mask[None], roi.settings)
+    assert_size_guard(compute_ngtdm, ngtdm_batch, roi, "ngtdm")

@@ -1,13 +1,10 @@
 """GLCM kernels (private: arrays in, arrays out, no validation).
 
-Layout conventions shared by the GLCM and GLRLM kernels:
-
-* Images are handled as 3D ``(nz, ny, nx)`` arrays; a 2D image is a view with ``nz == 1`` and its
-  offset vectors get a leading 0. ``q`` holds the *compact* grey-level index of every voxel
-  (0 .. G-1 over the G levels present in the ROI) and -1 outside the ROI, which is exactly
-  pyradiomics' matrix after it deletes the rows/columns of absent grey levels.
-* Matrices are stored angle-first, ``(Na, G, G)``, so each angle is one contiguous block;
-  the public wrappers transpose to pyradiomics' ``(G, G, Na)``.
+Layout (shared with the GLRLM kernels; offsets and cropping come from :mod:`._neighbours`):
+images are 3D ``(nz, ny, nx)`` arrays ``q`` of *compact* grey-level indices (0 .. G-1 over the G
+levels present in the ROI, -1 outside it; see :func:`._neighbours.compact_levels`), offsets have 3
+components, and matrices are stored angle-first, ``(Na, G, G)``, so each angle is one contiguous
+block; the public wrappers transpose to pyradiomics' ``(G, G, Na)``.
 """
 
 from __future__ import annotations
@@ -17,6 +14,8 @@ import math
 import numpy as np
 
 from .._jit import jit, pjit, prange
+from ._neighbours import (NORM_NONE, angle_weights, chunk_range, compact_levels, nanmean_angles,
+                          pad_angles_3d, roi_box_angles, sum_chunks, weighted_angle_sum)
 
 #: Number of GLCM features, in the order of radfeat.features.glcm.FEATURES.
 N_GLCM = 24
@@ -24,190 +23,12 @@ N_GLCM = 24
 # pyradiomics' eps = numpy.spacing(1)
 EPS = 2.220446049250313e-16
 
-# Weighting norm codes (weightingNorm setting): 0 = None (mean over angles), 1 = manhattan,
-# 2 = euclidean, 3 = infinity, 4 = no_weighting (and any unknown name, as in pyradiomics).
-NORM_NONE, NORM_MANHATTAN, NORM_EUCLIDEAN, NORM_INFINITY, NORM_ONE = 0, 1, 2, 3, 4
-
 # The fast MCC path (symmetric eigenproblem without pyradiomics' eps) is trusted when its provable
 # error bound on the second eigenvalue stays below this fraction of that eigenvalue.
 _MCC_REL_BOUND = 1e-8
 
 # Second eigenvalues below this are rounding noise around an exact 0 (Q's largest eigenvalue is 1).
 _MCC_ZERO = 1e-13
-
-
-# ----------------------------------------------------------------------------------- geometry
-
-
-@jit
-def generate_angles(shape, distances, excluded_dim):
-    """Offset vectors exactly as pyradiomics' C ``build_angles`` generates them (one per pair).
-
-    Offsets run from ``+max(distances)`` down to ``-max(distances)`` with the first axis changing
-    slowest; an offset is kept when it is not all zero, fits in ``shape``, does not move along
-    ``excluded_dim`` (force2D) and its infinity norm is one of ``distances``. Only the first half
-    (one of each +/- pair) is returned. Returns an ``(Na, len(shape))`` int64 array; ``Na`` is 0
-    when no offset fits (e.g. a single-voxel ROI).
-    """
-    nd = shape.shape[0]
-    n_angles = 0
-    max_dist = 0
-    for t in range(distances.shape[0]):
-        dist = distances[t]
-        if dist > max_dist:
-            max_dist = dist
-        outer = 1
-        inner = 1
-        for k in range(nd):
-            if k == excluded_dim:
-                continue
-            if dist < shape[k]:
-                outer *= 2 * dist + 1
-                inner *= 2 * dist - 1
-            else:
-                outer *= 2 * (shape[k] - 1) + 1
-                inner *= 2 * (shape[k] - 1) + 1
-        n_angles += outer - inner
-    n_angles //= 2
-    angles = np.zeros((n_angles, nd), dtype=np.int64)
-    n_offsets = 2 * max_dist + 1
-    stride = np.ones(nd, dtype=np.int64)
-    for k in range(nd - 2, -1, -1):
-        stride[k] = stride[k + 1] * n_offsets
-    # The generator index wraps around (like the C code) so repeated distances repeat angles.
-    counter = 0
-    a = 0
-    while a < n_angles:
-        a_dist = 0
-        for k in range(nd):
-            off = max_dist - (counter // stride[k]) % n_offsets
-            if (k == excluded_dim and off != 0) or off >= shape[k] or off <= -shape[k]:
-                a_dist = -1
-                break
-            angles[a, k] = off
-            if abs(off) > a_dist:
-                a_dist = abs(off)
-        counter += 1
-        if a_dist < 1:
-            continue
-        for t in range(distances.shape[0]):
-            if a_dist == distances[t]:
-                a += 1
-                break
-    return angles
-
-
-@jit
-def pad_angles_3d(angles):
-    """Give 2D offsets a leading zero so every kernel can walk ``(nz, ny, nx)`` arrays."""
-    out = np.zeros((angles.shape[0], 3), dtype=np.int64)
-    shift = 3 - angles.shape[1]
-    for a in range(angles.shape[0]):
-        for k in range(angles.shape[1]):
-            out[a, k + shift] = angles[a, k]
-    return out
-
-
-@jit
-def angle_weights(angles, spacing, norm, exponential):
-    """Per-angle weights of the ``weightingNorm`` setting.
-
-    ``d`` is the physical length of the offset in the chosen norm; GLCM uses ``exp(-d**2)``
-    (``exponential``), GLRLM uses ``d`` itself, as pyradiomics does.
-    """
-    na = angles.shape[0]
-    w = np.ones(na)
-    if norm == NORM_NONE or norm == NORM_ONE:
-        return w
-    for a in range(na):
-        total = 0.0
-        sq = 0.0
-        mx = 0.0
-        for k in range(angles.shape[1]):
-            v = abs(angles[a, k]) * spacing[k]
-            total += v
-            sq += v * v
-            if v > mx:
-                mx = v
-        if norm == NORM_MANHATTAN:
-            d2 = total * total
-            d = total
-        elif norm == NORM_EUCLIDEAN:
-            d2 = sq
-            d = math.sqrt(sq)
-        else:
-            d2 = mx * mx
-            d = mx
-        w[a] = math.exp(-d2) if exponential else d
-    return w
-
-
-@jit
-def bounding_box(mask):
-    """``(lo, hi)`` inclusive corner indices of the True voxels of a 3D mask; ``hi < lo`` if empty."""
-    nz, ny, nx = mask.shape
-    z0, y0, x0 = nz, ny, nx
-    z1, y1, x1 = -1, -1, -1
-    for z in range(nz):
-        for y in range(ny):
-            first = -1
-            last = -1
-            for x in range(nx):
-                if mask[z, y, x]:
-                    if first < 0:
-                        first = x
-                    last = x
-            if first >= 0:
-                z0 = min(z0, z)
-                z1 = max(z1, z)
-                y0 = min(y0, y)
-                y1 = max(y1, y)
-                x0 = min(x0, first)
-                x1 = max(x1, last)
-    return np.array([z0, y0, x0], dtype=np.int64), np.array([z1, y1, x1], dtype=np.int64)
-
-
-@jit
-def compact_levels(levels, mask, lo, hi):
-    """Crop to the box ``lo..hi`` and map grey levels to compact indices.
-
-    Returns ``q`` (cropped, int32, -1 outside the ROI), ``gray`` (float64 values of the levels
-    present, ascending: pyradiomics' ``grayLevels``) and ``ng`` (the highest level: its ``Ng``).
-    """
-    lv = levels[lo[0]:hi[0] + 1, lo[1]:hi[1] + 1, lo[2]:hi[2] + 1]
-    mk = mask[lo[0]:hi[0] + 1, lo[1]:hi[1] + 1, lo[2]:hi[2] + 1]
-    nz, ny, nx = lv.shape
-    # int32 halves the memory traffic of the accumulation kernels; raw levels first, then mapped.
-    q = np.empty((nz, ny, nx), dtype=np.int32)
-    ng = 0
-    for z in range(nz):
-        for y in range(ny):
-            for x in range(nx):
-                if mk[z, y, x]:
-                    v = lv[z, y, x]
-                    q[z, y, x] = v
-                    if v > ng:
-                        ng = v
-                else:
-                    q[z, y, x] = -1
-    flat = q.ravel()
-    lut = np.full(ng + 1, -1, dtype=np.int32)
-    for k in range(flat.shape[0]):
-        if flat[k] >= 0:
-            lut[flat[k]] = 0
-    n_present = 0
-    for v in range(ng + 1):
-        if lut[v] == 0:
-            lut[v] = n_present
-            n_present += 1
-    gray = np.empty(n_present)
-    for v in range(ng + 1):
-        if lut[v] >= 0:
-            gray[lut[v]] = v
-    for k in range(flat.shape[0]):
-        if flat[k] >= 0:
-            flat[k] = lut[flat[k]]
-    return q, gray, ng
 
 
 # ------------------------------------------------------------------------------- accumulation
@@ -254,14 +75,11 @@ def glcm_accumulate(q, angles, n_gray):
 def glcm_accumulate_parallel(q, angles, n_gray, n_chunks):
     """Like :func:`glcm_accumulate`, with ``n_chunks`` per-thread partial matrices summed at the end."""
     n_rows = q.shape[0] * q.shape[1]
-    na = angles.shape[0]
-    part = np.zeros((n_chunks, na, n_gray, n_gray))
+    part = np.zeros((n_chunks, angles.shape[0], n_gray, n_gray))
     for c in prange(n_chunks):
-        _accumulate_rows(q, angles, c * n_rows // n_chunks, (c + 1) * n_rows // n_chunks, part[c])
-    out = np.zeros((na, n_gray, n_gray))
-    for c in range(n_chunks):
-        out += part[c]
-    return out
+        row0, row1 = chunk_range(0, n_rows, c, n_chunks)
+        _accumulate_rows(q, angles, row0, row1, part[c])
+    return sum_chunks(part)
 
 
 @jit
@@ -282,14 +100,7 @@ def glcm_normalize(counts, symmetric, weights, weighted):
                     p[a, i, j] = s
                     p[a, j, i] = s
     if weighted:
-        w = np.zeros((1, g, g))
-        for i in range(g):
-            for j in range(g):
-                acc = 0.0
-                for a in range(na):
-                    acc += p[a, i, j] * weights[a]
-                w[0, i, j] = acc
-        p = w
+        p = weighted_angle_sum(p, weights)
         na = 1
     sums = np.empty(na)
     n_keep = 0
@@ -672,17 +483,8 @@ def combine_angles(per_angle, mcc, n_gray, out):
     else the mean of ``sqrt`` of the second eigenvalues, taken in complex arithmetic when numpy
     would have produced complex eigenvalues for any angle.
     """
+    nanmean_angles(per_angle, out)
     na = per_angle.shape[0]
-    nf = per_angle.shape[1]
-    for f in range(nf):
-        acc = 0.0
-        cnt = 0
-        for a in range(na):
-            v = per_angle[a, f]
-            if v == v:
-                acc += v
-                cnt += 1
-        out[f] = acc / cnt if cnt > 0 else np.nan
     any_nan = False
     any_complex = False
     for a in range(na):
@@ -749,13 +551,7 @@ def glcm_one(levels, mask, nd, distances, excluded_dim, symmetric, norm, spacing
     Leaves ``out`` NaN when the ROI is empty or no offset fits in it (a single voxel).
     """
     out[:] = np.nan
-    lo, hi = bounding_box(mask)
-    if hi[0] < lo[0]:
-        return
-    shape = np.empty(nd, dtype=np.int64)
-    for k in range(nd):
-        shape[k] = hi[3 - nd + k] - lo[3 - nd + k] + 1
-    angles = generate_angles(shape, distances, excluded_dim)
+    lo, hi, angles = roi_box_angles(mask, nd, distances, excluded_dim, False)
     if angles.shape[0] == 0:
         return
     q, gray, ng = compact_levels(levels, mask, lo, hi)

@@ -1,8 +1,9 @@
 """GLRLM kernels (private: arrays in, arrays out, no validation).
 
 Same conventions as :mod:`radfeat._kernels.glcm`: 3D ``(nz, ny, nx)`` arrays of compact grey-level
-indices ``q`` (-1 outside the ROI), offsets padded to 3 components, matrices stored angle-first
-``(Na, G, Nr)`` where column ``r`` counts runs of length ``r + 1``.
+indices ``q`` (-1 outside the ROI), offsets padded to 3 components (both from
+:mod:`._neighbours`), matrices stored angle-first ``(Na, G, Nr)`` where column ``r`` counts runs
+of length ``r + 1``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import math
 import numpy as np
 
 from .._jit import jit, pjit, prange
-from .glcm import (EPS, NORM_NONE, angle_weights, bounding_box, compact_levels, generate_angles,
-                   pad_angles_3d)
+from ._neighbours import (NORM_NONE, angle_weights, compact_levels, nanmean_angles, pad_angles_3d,
+                          roi_box_angles, weighted_angle_sum)
+from .glcm import EPS
 
 #: Number of GLRLM features, in the order of radfeat.features.glrlm.FEATURES.
 N_GLRLM = 16
@@ -115,16 +117,9 @@ def glrlm_accumulate_parallel(q, angles, n_gray, n_runs):
 @jit
 def glrlm_weight_and_prune(counts, weights, weighted):
     """Weight (sum over angles) or drop empty angles, as pyradiomics' ``_calculateMatrix``."""
-    na, g, nr = counts.shape
     if weighted:
-        out = np.zeros((1, g, nr))
-        for i in range(g):
-            for j in range(nr):
-                acc = 0.0
-                for a in range(na):
-                    acc += counts[a, i, j] * weights[a]
-                out[0, i, j] = acc
-        return out
+        return weighted_angle_sum(counts, weights)
+    na, g, nr = counts.shape
     keep = np.zeros(na, dtype=np.bool_)
     n_keep = 0
     for a in range(na):
@@ -225,27 +220,13 @@ def glrlm_angle_features(p, gray, out):
 
 
 @jit
-def _nanmean_rows(per_angle, out):
-    na, nf = per_angle.shape
-    for f in range(nf):
-        acc = 0.0
-        cnt = 0
-        for a in range(na):
-            v = per_angle[a, f]
-            if v == v:
-                acc += v
-                cnt += 1
-        out[f] = acc / cnt if cnt > 0 else np.nan
-
-
-@jit
 def glrlm_features(p, gray, out):
     """Features of the run-length matrices ``p`` ``(Na, G, Nr)``, averaged over angles (NaN ignored)."""
     na = p.shape[0]
     per_angle = np.empty((na, N_GLRLM))
     for a in range(na):
         glrlm_angle_features(p[a], gray, per_angle[a])
-    _nanmean_rows(per_angle, out)
+    nanmean_angles(per_angle, out)
 
 
 # -------------------------------------------------------------------------------------- batch
@@ -258,19 +239,12 @@ def glrlm_one(levels, mask, nd, excluded_dim, norm, spacing, out):
     Crops to the ROI's bounding box; leaves ``out`` NaN for an empty or single-voxel ROI.
     """
     out[:] = np.nan
-    lo, hi = bounding_box(mask)
-    if hi[0] < lo[0]:
-        return
-    shape = np.empty(nd, dtype=np.int64)
-    n_runs = 0
-    for k in range(nd):
-        shape[k] = hi[3 - nd + k] - lo[3 - nd + k] + 1
-        if shape[k] > n_runs:
-            n_runs = shape[k]
-    angles = generate_angles(shape, np.ones(1, dtype=np.int64), excluded_dim)
+    lo, hi, angles = roi_box_angles(mask, nd, np.ones(1, dtype=np.int64), excluded_dim, False)
     if angles.shape[0] == 0:
         return
     q, gray, _ = compact_levels(levels, mask, lo, hi)
+    # pyradiomics allocates max(box shape) run-length columns; a 2D box has nz == 1 here.
+    n_runs = max(q.shape[0], q.shape[1], q.shape[2])
     counts = glrlm_accumulate(q, pad_angles_3d(angles), gray.shape[0], n_runs)
     weights = angle_weights(angles, spacing, norm, False)
     p = glrlm_weight_and_prune(counts, weights, norm != NORM_NONE)

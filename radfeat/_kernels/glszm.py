@@ -1,22 +1,20 @@
 """GLSZM kernels (private: arrays in, arrays out, no validation).
 
 Zones are found by an iterative flood fill with an explicit stack over the zero-padded box of
-:func:`.gldm.pad_levels`; a voxel is zeroed when pushed, so each is visited once. When no angle
-moves along axis 0 (force2D, with the out-of-plane axis moved first by the caller), every z slice
-is independent and :func:`glszm_zones_slices` fills the slices in parallel.
+:func:`._neighbours.pad_levels`; a voxel is zeroed when pushed, so each is visited once. When no
+angle moves along axis 0 (force2D, with the out-of-plane axis moved first by the caller), every z
+slice is independent and :func:`glszm_zones_slices` fills the slices in parallel.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .._jit import jit, pjit, prange
-from .gldm import max_level, pad_levels, roi_angles, roi_bbox, row_base
+from ._emphasis import emphasis_sums
+from ._neighbours import max_level, neighbourhood, row_base
 
 N_GLSZM = 16
-_EPS = np.spacing(1)
 
 
 @jit
@@ -163,66 +161,13 @@ def glszm_matrix(zone_level, zone_size, level_map, size_map, n_levels, n_sizes):
 @jit
 def glszm_features(p, ivec, jvec, out):
     """Fill ``out[:16]`` from the GLSZM ``p`` (rows: levels ``ivec``, columns: sizes ``jvec``)."""
-    ng, ns = p.shape
-    pg = np.zeros(ng)
-    ps = np.zeros(ns)
-    for i in range(ng):
-        for j in range(ns):
-            pg[i] += p[i, j]
-            ps[j] += p[i, j]
-    nz = 0.0
-    np_ = 0.0
-    for j in range(ns):
-        nz += ps[j]
+    (nz, ps, ent, salgle, sahgle, lalgle, lahgle, gln, lglze, hglze, glv,
+     szn, sae, lae, zv) = emphasis_sums(p, ivec, jvec, False)
+    np_ = 0.0  # N_p, the ROI voxels: sum of zone sizes
+    for j in range(ps.shape[0]):
         np_ += ps[j] * jvec[j]
-    if nz == 0.0:
-        nz = 1.0
     if np_ == 0.0:
         np_ = 1.0
-    ent = 0.0
-    salgle = 0.0
-    sahgle = 0.0
-    lalgle = 0.0
-    lahgle = 0.0
-    for i in range(ng):
-        i2 = ivec[i] * ivec[i]
-        for j in range(ns):
-            v = p[i, j]
-            if v == 0.0:
-                continue
-            j2 = jvec[j] * jvec[j]
-            q = v / nz
-            ent -= q * math.log2(q + _EPS)
-            salgle += v / (i2 * j2)
-            sahgle += v * i2 / j2
-            lalgle += v * j2 / i2
-            lahgle += v * i2 * j2
-    gln = 0.0
-    lglze = 0.0
-    hglze = 0.0
-    mu_i = 0.0
-    for i in range(ng):
-        i2 = ivec[i] * ivec[i]
-        gln += pg[i] * pg[i]
-        lglze += pg[i] / i2
-        hglze += pg[i] * i2
-        mu_i += pg[i] / nz * ivec[i]
-    glv = 0.0
-    for i in range(ng):
-        glv += pg[i] / nz * (ivec[i] - mu_i) ** 2
-    szn = 0.0
-    sae = 0.0
-    lae = 0.0
-    mu_j = 0.0
-    for j in range(ns):
-        j2 = jvec[j] * jvec[j]
-        szn += ps[j] * ps[j]
-        sae += ps[j] / j2
-        lae += ps[j] * j2
-        mu_j += ps[j] / nz * jvec[j]
-    zv = 0.0
-    for j in range(ns):
-        zv += ps[j] / nz * (jvec[j] - mu_j) ** 2
     out[0] = gln / nz
     out[1] = gln / (nz * nz)
     out[2] = glv
@@ -244,15 +189,10 @@ def glszm_features(p, ivec, jvec, out):
 @jit
 def _glszm_one(lv, nd, force2d_dim, out):
     # one image of a batch; NaN for an empty ROI or a single-voxel box (no neighbour directions)
-    lo, hi = roi_bbox(lv)
-    if hi[0] < lo[0]:
+    padded, offsets, dims = neighbourhood(lv, nd, np.ones(1, dtype=np.int64), force2d_dim)
+    if offsets.shape[0] == 0:
         out[:] = np.nan
         return
-    angles = roi_angles(lo, hi, nd, np.ones(1, dtype=np.int64), force2d_dim)
-    if angles.shape[0] == 0:
-        out[:] = np.nan
-        return
-    padded, offsets, dims = pad_levels(lv, lo, hi, angles)
     ng = max_level(padded)
     zone_level, zone_size = glszm_zones(padded, offsets, dims)
     ivec, jvec, level_map, size_map = glszm_axes(zone_level, zone_size, ng)

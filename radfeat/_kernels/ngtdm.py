@@ -1,6 +1,6 @@
 """NGTDM kernels (private: arrays in, arrays out, no validation).
 
-Neighbourhood handling (angles, cropping, zero padding) comes from :mod:`.gldm`; see there.
+Neighbourhood handling (angles, cropping, zero padding) comes from :mod:`._neighbours`.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import jit, pjit, prange
-from .gldm import BLOCK, interior_span, max_level, pad_levels, roi_angles, roi_bbox
+from ._neighbours import BLOCK, chunk_range, interior_span, max_level, neighbourhood, sum_chunks
 
 N_NGTDM = 5
 
@@ -60,14 +60,11 @@ def ngtdm_matrix(padded, offsets, dims, ng):
 def ngtdm_matrix_parallel(padded, offsets, dims, ng, nchunks):
     """:func:`ngtdm_matrix` with one partial matrix per chunk of voxels, summed at the end."""
     k0, k1 = interior_span(dims)
-    n = k1 - k0
     parts = np.zeros((nchunks, ng, 2), dtype=np.float64)
     for c in prange(nchunks):
-        _ngtdm_span(padded, offsets, k0 + n * c // nchunks, k0 + n * (c + 1) // nchunks, parts[c])
-    mat = parts[0].copy()
-    for c in range(1, nchunks):
-        mat += parts[c]
-    return mat
+        s0, s1 = chunk_range(k0, k1, c, nchunks)
+        _ngtdm_span(padded, offsets, s0, s1, parts[c])
+    return sum_chunks(parts)
 
 
 @jit
@@ -126,15 +123,10 @@ def ngtdm_features(p, out):
 @jit
 def _ngtdm_one(lv, nd, distances, force2d_dim, out):
     # one image of a batch; NaN for an empty ROI or a box smaller than every distance
-    lo, hi = roi_bbox(lv)
-    if hi[0] < lo[0]:
+    padded, offsets, dims = neighbourhood(lv, nd, distances, force2d_dim)
+    if offsets.shape[0] == 0:
         out[:] = np.nan
         return
-    angles = roi_angles(lo, hi, nd, distances, force2d_dim)
-    if angles.shape[0] == 0:
-        out[:] = np.nan
-        return
-    padded, offsets, dims = pad_levels(lv, lo, hi, angles)
     mat = ngtdm_matrix(padded, offsets, dims, max_level(padded))
     ngtdm_features(ngtdm_compress(mat), out)
 

@@ -25,8 +25,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import get_num_threads
+from .._kernels import _neighbours as N
 from .._kernels import glcm as K
-from ..exceptions import ConfigError, EmptyROIError, InvalidROIError
+from ._texture_common import (batch_input, batch_spacing, compact_roi, distances_of, force2d_axis,
+                              norm_code, parallel_threads)
 from .registry import (MAX_MATRIX_MB_DEFAULT, Feature, check_matrix_size, register_batch,
                        register_family)
 
@@ -61,81 +63,13 @@ FEATURES = (
 )
 assert len(FEATURES) == K.N_GLCM
 
-_NORMS = {None: K.NORM_NONE, "manhattan": K.NORM_MANHATTAN, "euclidean": K.NORM_EUCLIDEAN,
-          "infinity": K.NORM_INFINITY, "no_weighting": K.NORM_ONE}
-
-# Below these sizes a single thread is faster than spreading the work.
-_PARALLEL_MIN_VOXELS = 1 << 15
+# Below this many grey levels the angles' features are not worth spreading over threads.
 _PARALLEL_MIN_LEVELS = 24
-
-
-def norm_code(settings) -> int:
-    """Kernel code of ``weightingNorm``; unknown names weigh every angle by 1, as pyradiomics does.
-
-    The internal ``mergeDirections`` setting (IBSI's "comb" aggregations) sums the directions
-    with weight 1 unless a ``weightingNorm`` asks for other weights.
-    """
-    code = _NORMS.get(settings.get("weightingNorm"), K.NORM_ONE)
-    if code == K.NORM_NONE and settings.get("mergeDirections", False):
-        return K.NORM_ONE
-    return code
-
-
-def texture_geometry(settings, distances_default=(1,)):
-    """``(distances, excluded_dim)`` for the angle generator, from pyradiomics' settings.
-
-    ``excluded_dim`` is ``force2Ddimension`` when ``force2D`` is set, else -1 (no restriction).
-    """
-    distances = np.asarray(settings.get("distances", list(distances_default))).ravel()
-    distances = distances.astype(np.int64)  # pyradiomics' C layer casts to int, too
-    if distances.size == 0 or (distances < 1).any():
-        raise ConfigError(f"distances must be positive integers, got {settings.get('distances')!r}")
-    excluded = int(settings.get("force2Ddimension", 0)) if settings.get("force2D", False) else -1
-    return distances, excluded
-
-
-def as_3d(levels, mask):
-    """``(levels, mask, nd)`` with 2D inputs viewed as one-slice 3D arrays."""
-    levels = np.ascontiguousarray(levels, dtype=np.int64)
-    mask = np.ascontiguousarray(mask, dtype=np.bool_)
-    nd = levels.ndim
-    if nd == 2:
-        return levels[None], mask[None], 2
-    if nd != 3:
-        raise ValueError(f"expected a 2D or 3D ROI, got {nd} dimensions")
-    return levels, mask, 3
-
-
-def roi_geometry(roi, family, distances, excluded):
-    """Crop box and offsets of a ROI: ``(levels3d, mask3d, lo, hi, angles)``.
-
-    Raises
-    ------
-    EmptyROIError
-        No voxel in the ROI.
-    InvalidROIError
-        No offset fits in the ROI's bounding box (a single voxel, or every distance at least as
-        large as the box); pyradiomics' C code fails there too ("Error getting angle count").
-    """
-    levels, mask, nd = as_3d(roi.levels, roi.mask)
-    lo, hi = K.bounding_box(mask)
-    if hi[0] < lo[0]:
-        raise EmptyROIError(f"{family}: the ROI is empty")
-    shape = (hi - lo + 1)[3 - nd:]
-    angles = K.generate_angles(shape, distances, excluded)
-    if angles.shape[0] == 0:
-        raise InvalidROIError(
-            f"{family}: no offset fits in the ROI bounding box {tuple(int(v) for v in shape)} for "
-            f"distances {distances.tolist()} (force2D axis {excluded}); pyradiomics cannot compute it either"
-        )
-    return levels, mask, lo, hi, angles
 
 
 def _prepare(roi):
     # Everything before the accumulation: cropping, level compaction and the offset vectors.
-    distances, excluded = texture_geometry(roi.settings)
-    levels, mask, lo, hi, angles = roi_geometry(roi, "glcm", distances, excluded)
-    q, gray, ng = K.compact_levels(levels, mask, lo, hi)
+    q, gray, ng, angles = compact_roi(roi, "glcm", distances_of(roi.settings))
     # A slice of a larger ROI keeps the volume's Ng (roi.n_levels), which Idn and Idmn divide by.
     ng = max(int(ng), int(roi.n_levels))
     spacing = np.asarray(roi.spacing, dtype=np.float64)
@@ -146,10 +80,10 @@ def _counts(q, angles, n_gray, settings):
     # Raw co-occurrence counts (Na, G, G); large ROIs use per-thread partial matrices.
     n_elem = n_gray * n_gray * angles.shape[0]
     check_matrix_size("glcm", n_elem, n_gray, settings)
-    padded = K.pad_angles_3d(angles)
+    padded = N.pad_angles_3d(angles)
     n_rows = q.shape[0] * q.shape[1]
-    threads = get_num_threads()
-    if threads > 1 and q.size >= _PARALLEL_MIN_VOXELS:
+    threads = parallel_threads(q.size)
+    if threads > 1:
         limit_mb = float(settings.get("maxMatrixMB", MAX_MATRIX_MB_DEFAULT))
         # the partial matrices count against maxMatrixMB too
         affordable = max(1, int(limit_mb * 2**20 / (8.0 * n_elem)) - 1)
@@ -163,9 +97,9 @@ def _normalized(prep, settings):
     q, gray, ng, angles, spacing = prep
     counts = _counts(q, angles, gray.shape[0], settings)
     norm = norm_code(settings)
-    weights = K.angle_weights(angles, spacing, norm, True)
+    weights = N.angle_weights(angles, spacing, norm, True)
     symmetric = bool(settings.get("symmetricalGLCM", True))
-    return K.glcm_normalize(counts, symmetric, weights, norm != K.NORM_NONE), counts
+    return K.glcm_normalize(counts, symmetric, weights, norm != N.NORM_NONE), counts
 
 
 def glcm_matrix(roi, raw=False):
@@ -288,22 +222,15 @@ def glcm_batch(levels, masks, settings):
         Row ``n`` equals :func:`compute_glcm` on image ``n`` (cropped to its ROI); NaN rows for
         empty or single-voxel ROIs.
     """
-    levels = np.ascontiguousarray(levels, dtype=np.int64)
-    masks = np.ascontiguousarray(masks, dtype=np.bool_)
-    nd = levels.ndim - 1
-    if nd not in (2, 3) or masks.shape != levels.shape:
-        raise ValueError("levels and masks must both be (N, H, W) or (N, D, H, W) stacks")
-    n = levels.shape[0]
-    out = np.full((n, K.N_GLCM), np.nan)
-    if n == 0:
+    batch = batch_input(levels, masks)
+    out = np.full((batch.levels.shape[0], K.N_GLCM), np.nan)
+    if out.shape[0] == 0:
         return out
-    distances, excluded = texture_geometry(settings)
-    spacing = np.asarray(settings.get("spacing", np.ones(nd)), dtype=np.float64).ravel()
-    max_level = int(levels[masks].max()) if masks.any() else 0
-    n_angles = K.generate_angles(np.asarray(levels.shape[1:], dtype=np.int64), distances, excluded).shape[0]
-    check_matrix_size("glcm", max_level * max_level * max(n_angles, 1), max_level, settings)
-    if nd == 2:
-        levels, masks = levels[:, None], masks[:, None]
-    K.glcm_batch(levels, masks, nd, distances, excluded, bool(settings.get("symmetricalGLCM", True)),
-                 norm_code(settings), spacing, out)
+    distances, excluded = distances_of(settings), force2d_axis(settings)
+    spacing = batch_spacing(settings, batch.nd)
+    # the most offsets any ROI can get: those of a box as large as the images
+    n_angles = N.angle_count(np.asarray(batch.shape, dtype=np.int64), distances, excluded, False)
+    check_matrix_size("glcm", batch.ng * batch.ng * max(n_angles, 1), batch.ng, settings)
+    K.glcm_batch(batch.levels, batch.masks, batch.nd, distances, excluded,
+                 bool(settings.get("symmetricalGLCM", True)), norm_code(settings), spacing, out)
     return out

@@ -7,17 +7,15 @@ neighbours. Grey levels absent from the ROI and dependence counts that never occ
 so ``i`` runs over the levels present and ``j`` over the dependence counts present (plus 1).
 ``N_z = sum P`` is the number of ROI voxels, ``p = P / N_z``, ``p_g(i) = sum_j P(i, j)`` and
 ``p_d(j) = sum_i P(i, j)``.
-
-This module also holds the neighbourhood preparation that the GLSZM and NGTDM modules share.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._jit import get_num_threads
+from .._kernels import _neighbours as N
 from .._kernels import gldm as _k
-from ..exceptions import EmptyROIError, InvalidROIError
+from ._texture_common import batch_input, distances_of, force2d_axis, n_chunks, roi_neighbourhood
 from .registry import Feature, check_matrix_size, register_batch, register_family
 
 __all__ = ["FEATURES", "compute_gldm", "gldm_matrix", "gldm_batch"]
@@ -40,74 +38,10 @@ FEATURES = (
 )
 assert len(FEATURES) == _k.N_GLDM
 
-#: Below this many voxels in the ROI box the serial kernels beat the thread start-up.
-PARALLEL_MIN_VOXELS = 32768
-
-
-# ---------------------------------------------------------------------------------------------
-# Neighbourhood preparation shared with glszm.py and ngtdm.py
-# ---------------------------------------------------------------------------------------------
-
-def force2d_axis(settings) -> int:
-    """The array axis excluded from the neighbourhood (``force2Ddimension``), or -1."""
-    return int(settings.get("force2Ddimension", 0)) if settings.get("force2D", False) else -1
-
-
-def distances_of(settings) -> np.ndarray:
-    """The ``distances`` setting as an int64 vector (pyradiomics' default ``[1]``)."""
-    return np.asarray(settings.get("distances", [1]), dtype=np.int64).reshape(-1)
-
-
-def masked_levels_3d(levels, mask) -> np.ndarray:
-    """Grey levels with 0 outside the ROI, as a 3D int64 array (2D images get a z axis of 1)."""
-    lv = np.where(mask, levels, 0).astype(np.int64, copy=False)
-    return lv[None] if lv.ndim == 2 else lv
-
-
-def neighbourhood(lv3, nd, distances, force2d, family):
-    """Crop, pad and build the neighbour offsets of one ROI, as pyradiomics' C code would.
-
-    Returns
-    -------
-    padded, offsets, dims : see :func:`radfeat._kernels.gldm.pad_levels`
-
-    Raises
-    ------
-    EmptyROIError
-        No voxel in the ROI.
-    InvalidROIError
-        No neighbour direction fits in the ROI's bounding box (for example a single voxel, or
-        every distance at least as large as the box); pyradiomics fails here too.
-    """
-    lo, hi = _k.roi_bbox(lv3)
-    if hi[0] < lo[0]:
-        raise EmptyROIError(f"{family}: the ROI is empty")
-    angles = _k.roi_angles(lo, hi, nd, distances, force2d)
-    if angles.shape[0] == 0:
-        size = tuple(int(s) for s in (hi - lo + 1)[3 - nd:])
-        raise InvalidROIError(
-            f"{family}: no neighbour fits in the ROI bounding box {size} for distances "
-            f"{distances.tolist()} (force2D axis {force2d}); pyradiomics cannot compute it either"
-        )
-    return _k.pad_levels(lv3, lo, hi, angles)
-
-
-def n_chunks(dims) -> int:
-    """How many per-thread partial matrices a ROI box of ``dims`` deserves (1 = serial)."""
-    nthreads = get_num_threads()
-    if nthreads < 2 or int(dims[0] * dims[1] * dims[2]) < PARALLEL_MIN_VOXELS:
-        return 1
-    return nthreads
-
-
-# ---------------------------------------------------------------------------------------------
-# GLDM
-# ---------------------------------------------------------------------------------------------
 
 def _raw_matrix(roi):
     settings = roi.settings
-    lv3 = masked_levels_3d(roi.levels, roi.mask)
-    padded, offsets, dims = neighbourhood(lv3, roi.ndim, distances_of(settings), force2d_axis(settings), "gldm")
+    padded, offsets, dims = roi_neighbourhood(roi, "gldm")
     ng = roi.n_levels
     chunks = n_chunks(dims)
     check_matrix_size("gldm", chunks * ng * (offsets.shape[0] + 1), ng, settings)
@@ -189,18 +123,6 @@ def compute_gldm(roi):
     return out
 
 
-def stack_levels(levels, masks):
-    """``(N, Z, Y, X)`` masked levels and the image dimensionality of a batch stack."""
-    levels = np.asarray(levels)
-    masks = np.asarray(masks, dtype=bool)
-    if levels.shape != masks.shape or levels.ndim not in (3, 4):
-        raise ValueError(f"expected levels and masks of one shape (N, H, W) or (N, D, H, W), got "
-                         f"{levels.shape} and {masks.shape}")
-    lv = np.where(masks, levels, 0).astype(np.int64, copy=False)
-    nd = lv.ndim - 1
-    return (lv[:, None] if nd == 2 else lv), nd
-
-
 @register_batch("gldm")
 def gldm_batch(levels, masks, settings):
     """GLDM features of a stack of same-size images in one call.
@@ -219,16 +141,12 @@ def gldm_batch(levels, masks, settings):
         Rows equal :func:`compute_gldm` on each image; NaN rows for an empty ROI or one whose
         bounding box admits no neighbour.
     """
-    lv, nd = stack_levels(levels, masks)
-    distances = distances_of(settings)
-    ng = int(lv.max()) if lv.size else 0
-    check_matrix_size("gldm", ng * (_max_angles(nd, distances) + 1), ng, settings)
-    out = np.empty((lv.shape[0], _k.N_GLDM))
-    _k.gldm_batch(lv, nd, distances, force2d_axis(settings), float(settings.get("gldm_a", 0)), out)
-    return out
-
-
-def _max_angles(nd, distances) -> int:
+    batch = batch_input(levels, masks, masked=True)
+    distances = distances_of(settings, validate=False)
     # the most angles any image of the batch can get: those of an unbounded box
-    big = np.full(nd, 1 << 20, dtype=np.int64)
-    return int(_k.angle_count(big, distances, -1))
+    n_angles = N.angle_count(np.full(batch.nd, 1 << 20, dtype=np.int64), distances, -1, True)
+    check_matrix_size("gldm", batch.ng * (n_angles + 1), batch.ng, settings)
+    out = np.empty((batch.levels.shape[0], _k.N_GLDM))
+    alpha = float(settings.get("gldm_a", 0))
+    _k.gldm_batch(batch.levels, batch.nd, distances, force2d_axis(settings), alpha, out)
+    return out

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import get_num_threads
-from .._kernels import glcm as KC
+from .._kernels import _neighbours as N
 from .._kernels import glrlm as K
-from .glcm import norm_code, roi_geometry, texture_geometry
+from ._texture_common import (DISTANCE_ONE, batch_input, batch_spacing, compact_roi, force2d_axis,
+                              norm_code, parallel_threads)
 from .registry import Feature, check_matrix_size, register_batch, register_family
 
 __all__ = ["FEATURES", "compute_glrlm", "glrlm_matrix", "glrlm_batch"]
@@ -47,14 +47,10 @@ FEATURES = (
 )
 assert len(FEATURES) == K.N_GLRLM
 
-_PARALLEL_MIN_VOXELS = 1 << 15
-
 
 def _prepare(roi):
     # Cropping, level compaction and the offsets (always distance 1: pyradiomics passes none).
-    distances, excluded = texture_geometry({**roi.settings, "distances": [1]})
-    levels, mask, lo, hi, angles = roi_geometry(roi, "glrlm", distances, excluded)
-    q, gray, _ = KC.compact_levels(levels, mask, lo, hi)
+    q, gray, _, angles = compact_roi(roi, "glrlm", DISTANCE_ONE)
     # pyradiomics allocates max(box shape) run-length columns; a 2D box has nz == 1 here.
     return q, gray, angles, int(max(q.shape)), np.asarray(roi.spacing, dtype=np.float64)
 
@@ -64,14 +60,14 @@ def _matrices(prep, settings):
     q, gray, angles, n_runs, spacing = prep
     n_gray = gray.shape[0]
     check_matrix_size("glrlm", n_gray * n_runs * angles.shape[0], n_gray, settings)
-    padded = KC.pad_angles_3d(angles)
-    if get_num_threads() > 1 and q.size >= _PARALLEL_MIN_VOXELS:
+    padded = N.pad_angles_3d(angles)
+    if parallel_threads(q.size) > 1:
         counts = K.glrlm_accumulate_parallel(q, padded, n_gray, n_runs)
     else:
         counts = K.glrlm_accumulate(q, padded, n_gray, n_runs)
     norm = norm_code(settings)
-    weights = KC.angle_weights(angles, spacing, norm, False)
-    return counts, K.glrlm_weight_and_prune(counts, weights, norm != KC.NORM_NONE)
+    weights = N.angle_weights(angles, spacing, norm, False)
+    return counts, K.glrlm_weight_and_prune(counts, weights, norm != N.NORM_NONE)
 
 
 def glrlm_matrix(roi, raw=False):
@@ -177,22 +173,14 @@ def glrlm_batch(levels, masks, settings):
         Row ``n`` equals :func:`compute_glrlm` on image ``n`` (cropped to its ROI); NaN rows for
         empty or single-voxel ROIs.
     """
-    levels = np.ascontiguousarray(levels, dtype=np.int64)
-    masks = np.ascontiguousarray(masks, dtype=np.bool_)
-    nd = levels.ndim - 1
-    if nd not in (2, 3) or masks.shape != levels.shape:
-        raise ValueError("levels and masks must both be (N, H, W) or (N, D, H, W) stacks")
-    n = levels.shape[0]
-    out = np.full((n, K.N_GLRLM), np.nan)
-    if n == 0:
+    batch = batch_input(levels, masks)
+    out = np.full((batch.levels.shape[0], K.N_GLRLM), np.nan)
+    if out.shape[0] == 0:
         return out
-    _, excluded = texture_geometry({**settings, "distances": [1]})
-    spacing = np.asarray(settings.get("spacing", np.ones(nd)), dtype=np.float64).ravel()
-    max_level = int(levels[masks].max()) if masks.any() else 0
-    n_angles = KC.generate_angles(np.asarray(levels.shape[1:], dtype=np.int64), np.ones(1, dtype=np.int64),
-                                  excluded).shape[0]
-    check_matrix_size("glrlm", max_level * max(levels.shape[1:]) * max(n_angles, 1), max_level, settings)
-    if nd == 2:
-        levels, masks = levels[:, None], masks[:, None]
-    K.glrlm_batch(levels, masks, nd, excluded, norm_code(settings), spacing, out)
+    excluded = force2d_axis(settings)
+    spacing = batch_spacing(settings, batch.nd)
+    # the most offsets and run lengths any ROI can get: those of a box as large as the images
+    n_angles = N.angle_count(np.asarray(batch.shape, dtype=np.int64), DISTANCE_ONE, excluded, False)
+    check_matrix_size("glrlm", batch.ng * max(batch.shape) * max(n_angles, 1), batch.ng, settings)
+    K.glrlm_batch(batch.levels, batch.masks, batch.nd, excluded, norm_code(settings), spacing, out)
     return out

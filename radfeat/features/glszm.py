@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import get_num_threads
 from .._kernels import glszm as _k
-from .gldm import PARALLEL_MIN_VOXELS, force2d_axis, masked_levels_3d, neighbourhood, stack_levels
+from ._texture_common import (DISTANCE_ONE, batch_input, force2d_axis, masked_levels_3d, n_chunks,
+                              neighbourhood)
 from .registry import Feature, check_matrix_size, register_batch, register_family
 
 __all__ = ["FEATURES", "compute_glszm", "glszm_matrix", "glszm_batch"]
@@ -39,8 +39,6 @@ FEATURES = (
 )
 assert len(FEATURES) == _k.N_GLSZM
 
-_ONE = np.ones(1, dtype=np.int64)  # zones always use distance 1
-
 
 def _zones(roi):
     """Grey level and size of every zone of the ROI."""
@@ -51,10 +49,10 @@ def _zones(roi):
         # hence the matrix, do not depend on the scan order).
         lv3 = np.ascontiguousarray(np.moveaxis(lv3, force2d, 0))
         force2d = 0
-    padded, offsets, dims = neighbourhood(lv3, roi.ndim, _ONE, force2d, "glszm")
+    # zones connect direct neighbours only: distance 1 whatever the distances setting says
+    padded, offsets, dims = neighbourhood(lv3, roi.ndim, DISTANCE_ONE, force2d, "glszm")
     slices_independent = roi.ndim == 3 and force2d == 0 and dims[0] > 1
-    if (slices_independent and get_num_threads() > 1
-            and int(dims[0] * dims[1] * dims[2]) >= PARALLEL_MIN_VOXELS):
+    if slices_independent and n_chunks(dims) > 1:
         return _k.glszm_zones_slices(padded, offsets, dims)
     return _k.glszm_zones(padded, offsets, dims)
 
@@ -144,11 +142,10 @@ def glszm_batch(levels, masks, settings):
         Rows equal :func:`compute_glszm` on each image; NaN rows for an empty ROI or a
         single-voxel one.
     """
-    lv, nd = stack_levels(levels, masks)
-    ng = int(lv.max()) if lv.size else 0
+    batch = batch_input(levels, masks, masked=True)
     # Per image: at most min(ng, V) levels and sqrt(2 V) distinct zone sizes (they sum to <= V).
-    nvox = int(np.prod(lv.shape[1:]))
-    check_matrix_size("glszm", min(ng, nvox) * (int(np.sqrt(2 * nvox)) + 1), ng, settings)
-    out = np.empty((lv.shape[0], _k.N_GLSZM))
-    _k.glszm_batch(lv, nd, force2d_axis(settings), out)
+    nvox = int(np.prod(batch.shape))
+    check_matrix_size("glszm", min(batch.ng, nvox) * (int(np.sqrt(2 * nvox)) + 1), batch.ng, settings)
+    out = np.empty((batch.levels.shape[0], _k.N_GLSZM))
+    _k.glszm_batch(batch.levels, batch.nd, force2d_axis(settings), out)
     return out

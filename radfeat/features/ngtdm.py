@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._kernels import ngtdm as _k
-from .gldm import distances_of, force2d_axis, masked_levels_3d, n_chunks, neighbourhood, stack_levels
+from ._texture_common import batch_input, distances_of, force2d_axis, n_chunks, roi_neighbourhood
 from .registry import Feature, check_matrix_size, register_batch, register_family
 
 __all__ = ["FEATURES", "compute_ngtdm", "ngtdm_matrix", "ngtdm_batch"]
@@ -29,12 +29,10 @@ assert len(FEATURES) == _k.N_NGTDM
 
 def ngtdm_matrix(roi):
     """The NGTDM in pyradiomics' layout (its ``P_ngtdm[0]``): ``(N_gp, 3)`` rows ``n_i, s_i, i``."""
-    settings = roi.settings
-    lv3 = masked_levels_3d(roi.levels, roi.mask)
-    padded, offsets, dims = neighbourhood(lv3, roi.ndim, distances_of(settings), force2d_axis(settings), "ngtdm")
+    padded, offsets, dims = roi_neighbourhood(roi, "ngtdm")
     ng = roi.n_levels
     chunks = n_chunks(dims)
-    check_matrix_size("ngtdm", chunks * ng * 2, ng, settings)
+    check_matrix_size("ngtdm", chunks * ng * 2, ng, roi.settings)
     if chunks == 1:
         mat = _k.ngtdm_matrix(padded, offsets, dims, ng)
     else:
@@ -100,10 +98,9 @@ def ngtdm_batch(levels, masks, settings):
         Rows equal :func:`compute_ngtdm` on each image; NaN rows for an empty ROI or one whose
         bounding box admits no neighbour.
     """
-    lv, nd = stack_levels(levels, masks)
-    distances = distances_of(settings)
-    ng = int(lv.max()) if lv.size else 0
-    check_matrix_size("ngtdm", ng * 2, ng, settings)
-    out = np.empty((lv.shape[0], _k.N_NGTDM))
-    _k.ngtdm_batch(lv, nd, distances, force2d_axis(settings), out)
+    batch = batch_input(levels, masks, masked=True)
+    distances = distances_of(settings, validate=False)
+    check_matrix_size("ngtdm", batch.ng * 2, batch.ng, settings)
+    out = np.empty((batch.levels.shape[0], _k.N_NGTDM))
+    _k.ngtdm_batch(batch.levels, batch.nd, distances, force2d_axis(settings), out)
     return out
