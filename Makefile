@@ -23,9 +23,16 @@ $(VENV)/.radfeat-test: $(VENV)/.radfeat
 run: $(VENV)/.radfeat
 	$(VENV)/bin/radfeat extract -o radfeat_features.csv
 
+# The full suite runs last so its summary line closes the output.
 test: $(VENV)/.radfeat-test
-	$(PY) -m pytest -q
 	$(MAKE) test-nojit
+	$(MAKE) bench-quick
+	$(PY) -m pytest -q
+
+# The speed suite in quick mode: checks it still runs and that radfeat and pyradiomics agree on
+# every feature it times (asserts no time).
+bench-quick: $(VENV)/.radfeat-test
+	$(PY) benchmarks/speed.py --quick --no-save
 
 # The kernels once more as plain Python (NUMBA_DISABLE_JIT=1), so coverage sees kernel code.
 test-nojit: $(VENV)/.radfeat-test
