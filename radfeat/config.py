@@ -25,8 +25,9 @@ from pathlib import Path
 
 from .exceptions import ConfigError
 from .features.registry import all_families, did_you_mean, get_family
+from .preprocessing.image_types import IMAGE_TYPES
 
-__all__ = ["Config", "load_config", "DEFAULT_SETTINGS", "IMAGE_TYPES"]
+__all__ = ["Config", "load_config", "DEFAULT_SETTINGS"]
 
 #: pyradiomics' global defaults (featureextractor._getDefaultSettings) plus radfeat's keys.
 DEFAULT_SETTINGS = {
@@ -58,21 +59,17 @@ DEFAULT_SETTINGS = {
     "roundIntensities": False,
     "outlierSigma": None,
     "textureAggregation": "pyradiomics",
+    "colorChannel": None,
 }
 
 #: Settings pyradiomics' schema knows that belong to image types / voxel mode (accepted, and used
 #: by the image types that read them).
 FILTER_SETTINGS = {
     "sigma": None, "start_level": 0, "level": 1, "wavelet": "coif1", "gradientUseSpacing": True,
-    "lbp2DRadius": 1, "lbp2DSamples": 9, "lbp2DMethod": "uniform", "lbp3DLevels": 2,
+    "lbp2DRadius": 1, "lbp2DSamples": 8, "lbp2DMethod": "uniform", "lbp3DLevels": 2,
     "lbp3DIcosphereRadius": 1, "lbp3DIcosphereSubdivision": 1, "dtype": None,
 }
 
-#: Image types radfeat computes now, with pyradiomics' names.
-IMAGE_TYPES = ("Original",)
-#: pyradiomics' image-type names (for "did you mean" and a clear "not available" message).
-_PYRADIOMICS_IMAGE_TYPES = ("Original", "Wavelet", "LoG", "Square", "SquareRoot", "Logarithm",
-                            "Exponential", "Gradient", "LBP2D", "LBP3D")
 
 _SECTIONS = ("setting", "imageType", "featureClass", "voxelSetting")
 
@@ -246,6 +243,8 @@ def _check_value(key, value, source):
         if value not in AGGREGATIONS:
             raise ConfigError(f"{source}: textureAggregation must be one of {', '.join(AGGREGATIONS)}, got "
                               f"{value!r}" + did_you_mean(value, AGGREGATIONS))
+    if key == "colorChannel" and str(value) not in ("gray", "grey", "luminance", "R", "G", "B", "0", "1", "2"):
+        raise ConfigError(f"{source}: colorChannel must be gray, R, G, B or 0-2, got {value!r}")
     if key == "compat" and value not in ("pyradiomics", "ibsi"):
         raise ConfigError(f"{source}: compat must be 'pyradiomics' or 'ibsi', got {value!r}"
                           + did_you_mean(value, ("pyradiomics", "ibsi")))
@@ -268,10 +267,8 @@ def _validate_image_types(image_types, source) -> dict:
     out = {}
     for name, custom in image_types.items():
         if name not in IMAGE_TYPES:
-            if name in _PYRADIOMICS_IMAGE_TYPES:
-                raise ConfigError(f"{source}: image type {name!r} is not available in this radfeat version "
-                                  f"(available: {', '.join(IMAGE_TYPES)})")
-            raise ConfigError(f"{source}: unknown image type {name!r}" + did_you_mean(name, _PYRADIOMICS_IMAGE_TYPES))
+            raise ConfigError(f"{source}: unknown image type {name!r}" + did_you_mean(name, IMAGE_TYPES)
+                              + f"; image types are {', '.join(IMAGE_TYPES)}")
         out[name] = _validate_settings(custom or {}, f"{source}: imageType {name}")
     return out
 

@@ -25,16 +25,22 @@ import SimpleITK as sitk
 from .config import Config, load_config
 from .exceptions import NonFiniteValueError, UnsupportedImageError
 from .features.aggregation import compute_family
-from .features.registry import get_family
+from .features.registry import family_names, get_family
 from .features.roi import RoiData
 from .io.readers import describe, read_image
 from .preprocessing.intensity import normalize_image
 from .preprocessing.mask import (check_geometry, check_roi, mask_labels, resegment_mask,
                                  select_label_map, whole_image_mask)
+from .preprocessing.colour import grey_channel
 from .preprocessing.ibsi import resample_ibsi
+from .preprocessing.image_types import image_type_names, iter_image_types
 from .preprocessing.resample import crop_to_box, resample_image_and_mask
 
-__all__ = ["Extractor", "extract", "LoadedCase"]
+__all__ = ["Extractor", "extract", "LoadedCase", "RGB_DEFAULT_CLASSES"]
+
+#: Families enabled on a colour image when the parameter file names none (grey families run on
+#: the ``colorChannel``, luminance by default).
+RGB_DEFAULT_CLASSES = ("color", "firstorder", "glcm", "lbp", "haralick", "shape")
 
 
 class LoadedCase:
@@ -44,10 +50,11 @@ class LoadedCase:
         self.image_name = describe(image)
         self.mask_name = describe(mask) if mask is not None else f"{self.image_name} (whole image)"
         self.image = read_image(image, spacing=spacing)
-        if self.image.GetNumberOfComponentsPerPixel() > 1:
-            raise UnsupportedImageError(
-                f"{self.image_name}: image has {self.image.GetNumberOfComponentsPerPixel()} channels (colour); "
-                "grey-level features need a single channel: convert to grey or pass one channel")
+        n_channels = self.image.GetNumberOfComponentsPerPixel()
+        if n_channels not in (1, 3):
+            raise UnsupportedImageError(f"{self.image_name}: image has {n_channels} channels; radfeat reads grey "
+                                        "or RGB images")
+        self.is_rgb = n_channels == 3
         self.has_mask = mask is not None
         if mask is None:
             self.mask = whole_image_mask(self.image)
@@ -114,27 +121,18 @@ class Extractor:
     def execute_case(self, case: LoadedCase, label: int) -> "OrderedDict[str, float]":
         s = dict(self.settings)
         s["label"] = label
-        image, mask = case.image, case.mask
-        mask = check_geometry(image, mask, tolerance=s["geometryTolerance"], correct=s["correctMask"],
+        mask = check_geometry(case.image, case.mask, tolerance=s["geometryTolerance"], correct=s["correctMask"],
                               image_name=case.image_name, mask_name=case.mask_name)
         # Validate the ROI on the original grid first so errors name the input as given.
         check_roi(sitk.GetArrayViewFromImage(mask), label, minimumROIDimensions=s["minimumROIDimensions"],
                   minimumROISize=s["minimumROISize"], name=case.mask_name)
-        if s["normalize"]:
-            image = normalize_image(image, s["normalizeScale"], s["removeOutliers"])
-        if s["resampledPixelSpacing"] is not None and s["interpolator"] is not None:
-            if s["compat"] == "ibsi":
-                image, mask = resample_ibsi(image, mask, label, s["resampledPixelSpacing"], s["interpolator"],
-                                            s["roundIntensities"])
-            else:
-                image, mask = resample_image_and_mask(image, mask, label, s["resampledPixelSpacing"],
-                                                      s["interpolator"], s["padDistance"])
-        elif s["roundIntensities"]:
-            image = sitk.Round(image)
-        elif s["preCrop"]:
-            box = check_roi(sitk.GetArrayViewFromImage(mask), label, name=case.mask_name,
-                            minimumROIDimensions=s["minimumROIDimensions"])
-            image, mask = crop_to_box(image, mask, box, s["padDistance"])
+        classes = self._classes_for(case.image.GetDimension(), case.is_rgb)
+        colour = case.image if case.is_rgb else None
+        image = grey_channel(case.image, s["colorChannel"], case.image_name) if case.is_rgb else case.image
+        if colour is not None and (s["resampledPixelSpacing"] is not None or s["normalize"]):
+            raise UnsupportedImageError(f"{case.image_name}: resampling and normalize are not supported on "
+                                        "colour images; convert to one channel first")
+        image, mask = self._prepare_grid(image, mask, label, s, case)
 
         image_arr = sitk.GetArrayViewFromImage(image)
         mask_arr = sitk.GetArrayFromImage(mask)
@@ -145,74 +143,125 @@ class Extractor:
             bad = int(np.sum(~np.isfinite(roi_values)))
             raise NonFiniteValueError(f"{case.image_name}: {bad} NaN/infinite voxel(s) inside ROI label {label}")
 
-        shape_mask_arr = mask_arr
+        shape_mask_arr, texture_mask_arr, texture_box = mask_arr, mask_arr, box
         if s["resegmentRange"] is not None or s["outlierSigma"] is not None:
-            reseg = mask_arr
-            if s["resegmentRange"] is not None:
-                reseg = resegment_mask(image_arr, reseg, label, s["resegmentRange"], s["resegmentMode"],
-                                       name=case.mask_name)
-            if s["outlierSigma"] is not None:
-                k = float(s["outlierSigma"])
-                reseg = resegment_mask(image_arr, reseg, label, [-k, k], "sigma", name=case.mask_name)
-            box_reseg = check_roi(reseg, label, minimumROIDimensions=s["minimumROIDimensions"],
-                                  minimumROISize=s["minimumROISize"], name=case.mask_name)
+            texture_mask_arr = self._resegment(image_arr, mask_arr, label, s, case.mask_name)
+            texture_box = check_roi(texture_mask_arr, label, minimumROIDimensions=s["minimumROIDimensions"],
+                                    minimumROISize=s["minimumROISize"], name=case.mask_name)
             if s["resegmentShape"]:
-                shape_mask_arr, box = reseg, box_reseg
-            mask_arr, texture_box = reseg, box_reseg
-        else:
-            texture_box = box
-
+                shape_mask_arr, box = texture_mask_arr, texture_box
         if s["compat"] == "ibsi" and s["binCount"] is None:
             # IBSI: fixed-bin-size discretisation starts at the lower resegmentation bound
             rng = s["resegmentRange"]
             s["binOrigin"] = min(rng) if rng is not None and s["resegmentMode"] == "absolute" else None
+
         spacing = tuple(image.GetSpacing())[::-1]  # array axis order
         features = OrderedDict()
-        classes = self._classes_for(image.GetDimension())
+        families = [(get_family(name), wanted) for name, wanted in classes]
         shape_roi = _crop_roi(image_arr, shape_mask_arr == label, box, spacing, s, "original")
-        for name, wanted in classes:
-            family = get_family(name)
+        for family, wanted in families:
             if family.kind == "shape":
                 features.update(_run_family(family, wanted, shape_roi, "original"))
-        for type_name in self.config.image_types:
-            prefix = type_name.lower()
-            roi = _crop_roi(image_arr, mask_arr == label, texture_box, spacing, s, prefix)
-            for name, wanted in classes:
-                family = get_family(name)
-                if family.kind != "shape":
+        if colour is not None:
+            colour_roi = _crop_roi(sitk.GetArrayViewFromImage(colour), texture_mask_arr == label, texture_box,
+                                   spacing, s, "original")
+            for family, wanted in families:
+                if family.input == "rgb":
+                    features.update(_run_family(family, wanted, colour_roi, "original"))
+        grey = [(f, w) for f, w in families if f.kind != "shape" and f.input == "grey"]
+        if grey:
+            texture_mask = mask
+            if texture_mask_arr is not mask_arr:
+                texture_mask = sitk.GetImageFromArray(texture_mask_arr)
+                texture_mask.CopyInformation(mask)
+            for filtered, prefix, kwargs in iter_image_types(image, texture_mask, self.config.image_types, s):
+                filtered_arr = sitk.GetArrayViewFromImage(filtered)
+                roi = _crop_roi(filtered_arr, texture_mask_arr == label, texture_box, spacing, kwargs, prefix)
+                for family, wanted in grey:
                     features.update(_run_family(family, wanted, roi, prefix))
         return features
 
-    def _classes_for(self, ndim: int):
-        """(family, features) pairs for an image of ``ndim`` dimensions, in output order."""
+    @staticmethod
+    def _prepare_grid(image, mask, label, s, case):
+        """Normalise, then resample (pyradiomics or IBSI grid) or pre-crop, as configured."""
+        if s["normalize"]:
+            image = normalize_image(image, s["normalizeScale"], s["removeOutliers"])
+        if s["resampledPixelSpacing"] is not None and s["interpolator"] is not None:
+            if s["compat"] == "ibsi":
+                return resample_ibsi(image, mask, label, s["resampledPixelSpacing"], s["interpolator"],
+                                     s["roundIntensities"])
+            image, mask = resample_image_and_mask(image, mask, label, s["resampledPixelSpacing"],
+                                                  s["interpolator"], s["padDistance"])
+        if s["roundIntensities"] and s["compat"] != "ibsi":
+            image = sitk.Round(image)
+        if s["preCrop"] and s["resampledPixelSpacing"] is None:
+            box = check_roi(sitk.GetArrayViewFromImage(mask), label, name=case.mask_name,
+                            minimumROIDimensions=s["minimumROIDimensions"])
+            image, mask = crop_to_box(image, mask, box, s["padDistance"])
+        return image, mask
+
+    @staticmethod
+    def _resegment(image_arr, mask_arr, label, s, name):
+        """``resegmentRange`` then ``outlierSigma`` (each on what the previous step kept)."""
+        reseg = mask_arr
+        if s["resegmentRange"] is not None:
+            reseg = resegment_mask(image_arr, reseg, label, s["resegmentRange"], s["resegmentMode"], name=name)
+        if s["outlierSigma"] is not None:
+            k = float(s["outlierSigma"])
+            reseg = resegment_mask(image_arr, reseg, label, [-k, k], "sigma", name=name)
+        return reseg
+
+    def _classes_for(self, ndim: int, rgb: bool = False):
+        """(family, features) pairs for an image of ``ndim`` dimensions, in output order.
+
+        A family that cannot run on this input is an error when the parameter file named it,
+        and is left out when it only came with the defaults.
+        """
         s = self.settings
+        explicit = self.config.explicit_classes
+        if rgb and not explicit:
+            requested = {name: [] for name in RGB_DEFAULT_CLASSES if name in family_names()}
+        else:
+            requested = self.config.feature_classes
         out = []
-        for name, wanted in self.config.feature_classes.items():
+        for name, wanted in requested.items():
             family = get_family(name)
             if name == "shape" and ndim == 2:
                 # pyradiomics silently drops 3D shape on 2D input; the 2D family is what is meant.
-                if "shape2D" not in self.config.feature_classes:
+                if "shape2D" not in requested:
                     out.append(("shape2D", []))
                 continue
             if name == "shape2D" and ndim == 3 and not s["force2D"]:
                 continue
+            problem = None
             if ndim not in family.dims and name != "shape2D":
+                problem = f"works on {'/'.join(f'{d}D' for d in sorted(family.dims))} images, this one is {ndim}D"
+            elif family.input == "rgb" and not rgb:
+                problem = "needs a colour (RGB) image"
+            elif rgb and family.input == "grey" and family.kind != "shape" and explicit and s["colorChannel"] is None:
+                raise UnsupportedImageError(
+                    f"feature class {name!r} needs one grey channel but the image is colour (RGB): set "
+                    "colorChannel to gray (luminance), R, G, B or a channel index")
+            if problem:
+                if explicit:
+                    raise UnsupportedImageError(f"feature class {name!r} {problem}")
                 continue
             out.append((name, wanted))
         return out
 
-    def feature_names(self, ndim: int = 3) -> list[str]:
-        """Output column names for an image of ``ndim`` dimensions, in output order."""
-        names = []
-        for name, wanted in self._classes_for(ndim):
-            family = get_family(name)
-            if family.kind == "shape":
-                names += [f"original_{name}_{f}" for f in (wanted or family.feature_names)]
-        for type_name in self.config.image_types:
-            for name, wanted in self._classes_for(ndim):
-                family = get_family(name)
-                if family.kind != "shape":
-                    names += [f"{type_name.lower()}_{name}_{f}" for f in (wanted or family.feature_names)]
+    def feature_names(self, ndim: int = 3, rgb: bool = False) -> list[str]:
+        """Output column names for an image of ``ndim`` dimensions (colour if ``rgb``), in output order."""
+        families = [(get_family(name), wanted) for name, wanted in self._classes_for(ndim, rgb)]
+
+        def cols(prefix, selected):
+            return [f"{prefix}_{fam.name}_{f}" for fam, wanted in selected for f in (wanted or fam.feature_names)]
+
+        names = cols("original", [(f, w) for f, w in families if f.kind == "shape"])
+        names += cols("original", [(f, w) for f, w in families if f.input == "rgb"])
+        grey = [(f, w) for f, w in families if f.kind != "shape" and f.input == "grey"]
+        for type_name, custom in self.config.image_types.items():
+            for prefix in image_type_names(type_name, {**self.settings, **custom}, ndim):
+                names += cols(prefix, grey)
         return names
 
 

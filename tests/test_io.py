@@ -117,14 +117,20 @@ def test_picture_formats(tmp_path, suffix):
     assert ours["original_firstorder_Maximum"] == gray[mask == 1].max()
 
 
-def test_rgb_picture_reads_as_colour_and_grey_features_refuse_it(tmp_path):
+def test_rgb_picture_needs_a_channel_for_grey_families(tmp_path):
     iio = pytest.importorskip("imageio.v3")
     rgb = rng.integers(0, 255, size=(20, 20, 3)).astype(np.uint8)
     iio.imwrite(tmp_path / "c.png", rgb)
     img = read_image(tmp_path / "c.png")
     assert img.GetNumberOfComponentsPerPixel() == 3 and img.GetSize() == (20, 20)
-    with pytest.raises(UnsupportedImageError, match=r"c\.png.*3 channels"):
-        extract(tmp_path / "c.png")
+    grey_only = {"featureClass": {"firstorder": []}}
+    with pytest.raises(UnsupportedImageError, match=r"'firstorder' needs one grey channel.*set colorChannel"):
+        Extractor(grey_only).execute(tmp_path / "c.png")
+    red = Extractor(grey_only, colorChannel="R").execute(tmp_path / "c.png")
+    assert red == pytest.approx(Extractor(grey_only).execute(rgb[..., 0]), rel=1e-12)
+    luminance = Extractor(grey_only, colorChannel="gray").execute(tmp_path / "c.png")
+    expected = rgb.astype(float) @ np.array([0.2125, 0.7154, 0.0721])
+    assert luminance["original_firstorder_Mean"] == pytest.approx(expected.mean(), rel=1e-12)
 
 
 def test_vector_mask_uses_label_channel():

@@ -50,6 +50,8 @@ class Family:
         ``shape`` families run once per case on the original mask; ``intensity`` and ``texture``
         families run on every enabled image type; ``texture`` families also follow the
         ``textureAggregation`` setting (IBSI's 2D / 2.5D / 3D, averaged or merged).
+    input : {"grey", "rgb"}
+        ``rgb`` families (colour) receive the colour image; ``grey`` families one channel of it.
     directional : bool
         The family builds one matrix per direction (GLCM, GLRLM), so it honours the internal
         ``mergeDirections`` setting (sum the matrices over directions before the features).
@@ -64,6 +66,7 @@ class Family:
     compute: Callable[..., np.ndarray]
     dims: frozenset = frozenset({2, 3})
     kind: str = "intensity"
+    input: str = "grey"
     directional: bool = False
     default: bool = True
     settings: Mapping[str, object] = field(default_factory=dict)
@@ -98,7 +101,7 @@ MAX_MATRIX_MB_DEFAULT = 2048
 
 
 def register_family(name, features, *, dims=(2, 3), kind="intensity", default=True,
-                    settings=None, description="", directional=False):
+                    settings=None, description="", directional=False, input="grey"):
     """Decorator registering ``compute`` as the kernel-backed implementation of a family."""
 
     def decorator(compute):
@@ -110,6 +113,7 @@ def register_family(name, features, *, dims=(2, 3), kind="intensity", default=Tr
             compute=compute,
             dims=frozenset(dims),
             kind=kind,
+            input=input,
             directional=directional,
             default=default,
             settings=dict(settings or {}),

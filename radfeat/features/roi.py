@@ -17,7 +17,8 @@ class RoiData:
     Parameters
     ----------
     image : ndarray
-        Intensities, 2D ``(y, x)`` or 3D ``(z, y, x)`` (SimpleITK's array order), any real dtype.
+        Intensities, 2D ``(y, x)`` or 3D ``(z, y, x)`` (SimpleITK's array order), any real dtype;
+        colour images have a trailing channel axis (``(y, x, 3)``), see ``channels``.
     mask : ndarray of bool
         ROI, same shape as ``image``.
     spacing : sequence of float
@@ -38,7 +39,10 @@ class RoiData:
         self.spacing = tuple(float(s) for s in spacing)
         self.settings = dict(settings or {})
         self.image_type = image_type
-        if self.image.shape != self.mask.shape or len(self.spacing) != self.image.ndim:
+        # colour images carry a trailing channel axis that the mask and spacing do not have
+        self.channels = self.image.shape[-1] if self.image.ndim == self.mask.ndim + 1 else None
+        spatial = self.image.shape[:-1] if self.channels else self.image.shape
+        if spatial != self.mask.shape or len(self.spacing) != self.mask.ndim:
             raise ValueError("image, mask and spacing disagree in shape")
         if levels is not None:
             levels = np.where(self.mask, levels, 0).astype(np.int64)
@@ -65,7 +69,8 @@ class RoiData:
 
     @property
     def ndim(self) -> int:
-        return self.image.ndim
+        """Spatial dimensions (2 or 3), not counting a colour channel axis."""
+        return self.mask.ndim
 
     @cached_property
     def values(self) -> np.ndarray:
