@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -43,7 +44,9 @@ def test_manifest_matches_pyradiomics_batch(manifest, tmp_path):
     params = manifest.parent / "params.yaml"
     ours_path, theirs_path = tmp_path / "ours.csv", tmp_path / "theirs.csv"
     assert _run("extract", "--manifest", manifest, "-p", params, "-o", ours_path) == 0
-    exe = shutil.which("pyradiomics") or pytest.skip("pyradiomics CLI not on PATH")
+    # the console script sits beside this interpreter when the venv is not activated (make test)
+    beside = Path(sys.executable).with_name("pyradiomics")
+    exe = str(beside) if beside.exists() else shutil.which("pyradiomics") or pytest.skip("no pyradiomics CLI")
     subprocess.run([exe, str(manifest), "-p", str(params), "-o", str(theirs_path), "-f", "csv"],
                    check=True, capture_output=True)
     ours, theirs = pd.read_csv(ours_path), pd.read_csv(theirs_path)
