@@ -26,6 +26,7 @@ from pathlib import Path
 from .exceptions import ConfigError
 from .features.registry import all_families, did_you_mean, get_family
 from .preprocessing.image_types import IMAGE_TYPES
+from .preprocessing.pipeline import PREPROCESSING_SETTINGS
 
 __all__ = ["Config", "load_config", "DEFAULT_SETTINGS"]
 
@@ -77,6 +78,7 @@ _SECTIONS = ("setting", "imageType", "featureClass", "voxelSetting")
 def _known_settings() -> dict:
     known = dict(DEFAULT_SETTINGS)
     known.update(FILTER_SETTINGS)
+    known.update(PREPROCESSING_SETTINGS)
     for fam in all_families():
         for key, default in fam.settings.items():
             known.setdefault(key, default)
@@ -210,6 +212,23 @@ def _check_value(key, value, source):
         return None
     if key in ("binWidth", "normalizeScale", "removeOutliers", "maxMatrixMB", "geometryTolerance", "outlierSigma"):
         return _positive(key, value, source)
+    if key in ("denoiseSigma", "nlmeansH", "nlmeansSigma", "claheClipLimit", "colorRange"):
+        return _positive(key, value, source)
+    if key in ("equalizeBins", "denoiseSize", "nlmeansPatchSize", "nlmeansPatchDistance", "colorBins"):
+        return _positive(key, value, source, integer=True)
+    if key == "autoSegmentMinSize":
+        return _positive(key, value, source, integer=True, allow_zero=True)
+    if key == "autoSegmentConnectivity" and value not in (1, 2, 3):
+        raise ConfigError(f"{source}: autoSegmentConnectivity must be 1, 2 or 3, got {value!r}")
+    for key_, choices in (("denoise", ("median", "gaussian", "nlmeans")), ("equalize", ("hist", "clahe")),
+                          ("autoSegment", ("otsu", "threshold"))):
+        if key == key_ and value not in choices:
+            raise ConfigError(f"{source}: {key} must be one of {', '.join(choices)}, got {value!r}"
+                              + did_you_mean(value, choices))
+    if key in ("clipIntensities", "clipPercentiles"):
+        if not isinstance(value, (list, tuple)) or len(value) != 2:
+            raise ConfigError(f"{source}: {key} must be [low, high] (null for an open side), got {value!r}")
+        return list(value)
     if key in ("binCount", "minimumROISize"):
         return _positive(key, value, source, integer=True)
     if key in ("label",):
@@ -254,7 +273,8 @@ def _check_value(key, value, source):
         if not isinstance(value, int) and value not in INTERPOLATORS:
             raise ConfigError(f"{source}: unknown interpolator {value!r}" + did_you_mean(value, INTERPOLATORS))
     if key in ("normalize", "force2D", "preCrop", "resegmentShape", "correctMask", "additionalInfo",
-               "symmetricalGLCM", "roundIntensities") and not isinstance(value, bool):
+               "symmetricalGLCM", "roundIntensities", "autoSegmentInvert",
+               "autoSegmentLargestComponent", "autoSegmentFillHoles") and not isinstance(value, bool):
         raise ConfigError(f"{source}: {key} must be true or false, got {value!r}")
     return value
 

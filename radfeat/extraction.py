@@ -23,7 +23,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from .config import Config, load_config
-from .exceptions import NonFiniteValueError, UnsupportedImageError
+from .exceptions import ConfigError, NonFiniteValueError, UnsupportedImageError
 from .features.aggregation import compute_family
 from .features.registry import family_names, get_family
 from .features.roi import RoiData
@@ -33,6 +33,8 @@ from .preprocessing.mask import (check_geometry, check_roi, mask_labels, resegme
                                  select_label_map, whole_image_mask)
 from .preprocessing.colour import grey_channel
 from .preprocessing.ibsi import resample_ibsi
+from .preprocessing.pipeline import preprocess
+from .preprocessing.pipeline import wanted as preprocessing_wanted
 from .preprocessing.image_types import image_type_names, iter_image_types
 from .preprocessing.resample import crop_to_box, resample_image_and_mask
 
@@ -56,6 +58,7 @@ class LoadedCase:
                                         "or RGB images")
         self.is_rgb = n_channels == 3
         self.has_mask = mask is not None
+        self.notes = {} if mask is not None else {"roi": "no mask given: the whole image is the ROI"}
         if mask is None:
             self.mask = whole_image_mask(self.image)
         else:
@@ -121,14 +124,22 @@ class Extractor:
     def execute_case(self, case: LoadedCase, label: int) -> "OrderedDict[str, float]":
         s = dict(self.settings)
         s["label"] = label
-        mask = check_geometry(case.image, case.mask, tolerance=s["geometryTolerance"], correct=s["correctMask"],
+        image, mask = case.image, case.mask
+        if preprocessing_wanted(s):
+            image, segmentation, case.notes["preprocessing"] = preprocess(image, s, segment=not case.has_mask)
+            if segmentation is not None:
+                if label != 1:
+                    raise ConfigError(f"autoSegment labels its ROI 1, but label {label} was asked for")
+                mask = segmentation
+                case.notes["roi"] = f"automatic segmentation ({s['autoSegment']})"
+        mask = check_geometry(image, mask, tolerance=s["geometryTolerance"], correct=s["correctMask"],
                               image_name=case.image_name, mask_name=case.mask_name)
         # Validate the ROI on the original grid first so errors name the input as given.
         check_roi(sitk.GetArrayViewFromImage(mask), label, minimumROIDimensions=s["minimumROIDimensions"],
                   minimumROISize=s["minimumROISize"], name=case.mask_name)
-        classes = self._classes_for(case.image.GetDimension(), case.is_rgb)
-        colour = case.image if case.is_rgb else None
-        image = grey_channel(case.image, s["colorChannel"], case.image_name) if case.is_rgb else case.image
+        classes = self._classes_for(image.GetDimension(), case.is_rgb)
+        colour = image if case.is_rgb else None
+        image = grey_channel(image, s["colorChannel"], case.image_name) if case.is_rgb else image
         if colour is not None and (s["resampledPixelSpacing"] is not None or s["normalize"]):
             raise UnsupportedImageError(f"{case.image_name}: resampling and normalize are not supported on "
                                         "colour images; convert to one channel first")
@@ -342,10 +353,9 @@ def extract_many(cases, params=None, *, on_error="record", progress=None, **sett
                  "Mask": (str(spec.mask) if spec.mask is not None and not hasattr(spec.mask, "shape")
                           else describe(spec.mask) if spec.mask is not None else "")}
         record = {**_input_record(spec.image, "image"), **_input_record(spec.mask, "mask")}
-        if spec.mask is None:
-            record["note"] = "no mask given: the whole image is the ROI"
         try:
             case = extractor._load(spec.image, spec.mask, None, spec.label_channel)
+            record["notes"] = case.notes
             label = spec.label if spec.label is not None else extractor.settings["label"]
             labels = case.labels() if label == "all" else [label]
             for lab in labels:

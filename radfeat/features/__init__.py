@@ -2,6 +2,7 @@
 
 from .registry import Family, Feature, all_families, family_names, get_family  # noqa: F401
 
+from . import color  # noqa: F401,E402
 from . import firstorder  # noqa: F401,E402
 from . import glcm  # noqa: F401,E402
 from . import gldm  # noqa: F401,E402
