@@ -132,6 +132,59 @@ def bench_batch(fam, n_images, settings, repeats, n_pyrad):
     return t_ours, t_theirs
 
 
+def bench_peers(n_images, size, repeats):
+    """radfeat's GLCM+LBP and Haralick batch kernels vs scikit-image and mahotas on the same stack.
+
+    Same input for everyone: images quantised to 16 grey levels (binCount 16, whole image as the
+    ROI); scikit-image computes ``graycomatrix`` (distance 1, 4 angles, symmetric, normed) with
+    its 6 ``graycoprops`` plus a uniform LBP (P=8, R=1) histogram; radfeat computes its 24 GLCM
+    features and the 12 LBP features; mahotas computes the 13 Haralick features in 4 directions.
+    """
+    from skimage.feature import graycomatrix, graycoprops, local_binary_pattern
+
+    from radfeat.features.registry import get_family
+    from radfeat.preprocessing.discretize import discretize_batch
+
+    rng = np.random.default_rng(2)
+    images = rng.integers(0, 256, size=(n_images, size, size)).astype(np.float64)
+    images = (images + np.roll(images, 1, axis=2)) / 2  # some spatial correlation
+    masks = np.ones(images.shape, bool)
+    settings = {"binCount": 16}
+    glcm, lbp, haralick = get_family("glcm"), get_family("lbp"), get_family("haralick")
+    rows = []
+
+    def ours_glcm_lbp():
+        levels = discretize_batch(images, masks, **settings)
+        glcm.batch(levels, masks, settings)
+        lbp.batch(images, masks, settings)
+
+    levels = discretize_batch(images, masks, **settings)
+    quant = (levels - 1).astype(np.uint8)
+    props = ("contrast", "dissimilarity", "homogeneity", "energy", "correlation", "ASM")
+
+    def skimage_glcm_lbp():
+        for img, q in zip(images, quant):
+            m = graycomatrix(q, [1], [0, np.pi / 4, np.pi / 2, 3 * np.pi / 4], levels=16, symmetric=True, normed=True)
+            for p in props:
+                graycoprops(m, p)
+            codes = local_binary_pattern(img, 8, 1, "uniform")
+            np.histogram(codes, bins=10, range=(0, 10))
+
+    t_ours = timeit(ours_glcm_lbp, repeats)
+    t_peer = timeit(skimage_glcm_lbp, 1)
+    rows.append(dict(family="glcm+lbp", case=f"{n_images}x{size}^2", peer="scikit-image", radfeat_s=t_ours,
+                     peer_s=t_peer, ratio=t_peer / t_ours, images_per_s=n_images / t_ours))
+    try:
+        import mahotas
+    except ImportError:
+        return rows
+    t_ours = timeit(lambda: haralick.batch(levels, masks, settings), repeats)
+    t_peer = timeit(lambda: [mahotas.features.haralick(lv.astype(np.uint8), ignore_zeros=True) for lv in levels], 1)
+    rows.append(dict(family="haralick", case=f"{n_images}x{size}^2", peer="mahotas", radfeat_s=t_ours,
+                     peer_s=t_peer, ratio=t_peer / t_ours, images_per_s=n_images / t_ours))
+    return rows
+
+
 def main():
     import logging
 
@@ -181,6 +234,15 @@ def main():
             print(f"{fam.name:<10} {label:<12} radfeat {ours * 1e3:9.2f} ms  pyradiomics {theirs * 1e3:9.2f} ms  "
                   f"x{theirs / ours:7.1f}  ({n_batch / ours:,.0f} images/s)", flush=True)
 
+    peer_rows = []
+    if wanted is None or {"glcm", "lbp", "haralick"} & wanted:
+        for n_images, size in ([(200, 28), (10, 128)] if quick else [(1000, 28), (100, 128)]):
+            for r in bench_peers(n_images, size, repeats):
+                peer_rows.append(r)
+                print(f"{r['family']:<10} {r['case']:<12} radfeat {r['radfeat_s'] * 1e3:9.2f} ms  {r['peer']} "
+                      f"{r['peer_s'] * 1e3:9.2f} ms  x{r['ratio']:7.1f}  ({r['images_per_s']:,.0f} images/s)",
+                      flush=True)
+
     meta = dict(date=dt.date.today().isoformat(), quick=quick, threads=numba.get_num_threads(),
                 python=platform.python_version(), numpy=np.__version__, numba=numba.__version__,
                 pyradiomics=radiomics.__version__, machine=platform.machine(), cpus=os.cpu_count(),
@@ -191,6 +253,11 @@ def main():
         extra = f" ({r['images_per_s']:,.0f} img/s)" if "images_per_s" in r else ""
         table.append(f"| {r['family']} | {r['case']} | {r['radfeat_s'] * 1e3:.2f} ms{extra} | "
                      f"{r['pyradiomics_s'] * 1e3:.1f} ms | {r['ratio']:.1f}x |")
+    if peer_rows:
+        table += ["", "| features | batch | radfeat | peer | speed-up |", "| --- | --- | ---: | ---: | ---: |"]
+        for r in peer_rows:
+            table.append(f"| {r['family']} | {r['case']} | {r['radfeat_s'] * 1e3:.1f} ms ({r['images_per_s']:,.0f} img/s)"
+                         f" | {r['peer']} {r['peer_s'] * 1e3:.0f} ms | {r['ratio']:.1f}x |")
     md = "\n".join(table)
     print()
     print(md)
@@ -198,7 +265,7 @@ def main():
         out = Path(ARGS.out)
         out.mkdir(parents=True, exist_ok=True)
         stem = out / f"speed-{meta['date']}"
-        stem.with_suffix(".json").write_text(json.dumps(dict(meta=meta, rows=rows), indent=2))
+        stem.with_suffix(".json").write_text(json.dumps(dict(meta=meta, rows=rows, peers=peer_rows), indent=2))
         stem.with_suffix(".md").write_text(f"Run: {json.dumps(meta)}\n\n{md}\n")
         print(f"\nwrote {stem}.json and .md")
     return 0

@@ -8,17 +8,24 @@ from .._jit import jit, pjit, prange
 
 
 @jit
-def _digitize(x, edges):
-    # numpy.digitize(x, edges) for increasing edges: number of edges <= x
-    lo = 0
-    hi = edges.shape[0]
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if edges[mid] <= x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+def _digitize_guess(x, edges, e0, inv):
+    # numpy.digitize for (nearly) evenly spaced edges: arithmetic guess, then a short walk, so no
+    # unpredictable binary-search branches
+    n = edges.shape[0]
+    g = int((x - e0) * inv) if x >= e0 else 0
+    if g > n:
+        g = n
+    while g < n and edges[g] <= x:
+        g += 1
+    while g > 0 and edges[g - 1] > x:
+        g -= 1
+    return g
+
+
+@jit
+def _inverse_step(edges):
+    n = edges.shape[0]
+    return (n - 1) / (edges[n - 1] - edges[0]) if n > 1 else 0.0
 
 
 @jit
@@ -86,34 +93,23 @@ def discretize_batch(images, masks, width, count):
             edges = _count_edges(mn, mx, count)
         else:
             edges = _width_edges(mn, mx, width)
+        e0 = edges[0]
+        inv = _inverse_step(edges)
         for j in range(flat_i.shape[1]):
             if flat_m[k, j]:
-                out[k, j] = _digitize(flat_i[k, j], edges)
+                out[k, j] = _digitize_guess(flat_i[k, j], edges, e0, inv)
     return out.reshape(images.shape)
 
 
 @jit
 def digitize_masked(image, mask, edges):
-    """``numpy.digitize(image, edges)`` inside ``mask``, 0 outside (any shape, C order).
-
-    Our edges are (nearly) evenly spaced, so an arithmetic guess followed by a short walk finds
-    the bin without the unpredictable branches of a binary search.
-    """
+    """``numpy.digitize(image, edges)`` inside ``mask``, 0 outside (any shape, C order)."""
     flat_i = image.ravel()
     flat_m = mask.ravel()
-    n = edges.shape[0]
     e0 = edges[0]
-    inv = (n - 1) / (edges[n - 1] - edges[0]) if n > 1 else 0.0
+    inv = _inverse_step(edges)
     out = np.zeros(flat_i.shape[0], dtype=np.int64)
     for j in range(flat_i.shape[0]):
         if flat_m[j]:
-            x = flat_i[j]
-            g = int((x - e0) * inv) if x >= e0 else 0
-            if g > n:
-                g = n
-            while g < n and edges[g] <= x:
-                g += 1
-            while g > 0 and edges[g - 1] > x:
-                g -= 1
-            out[j] = g
+            out[j] = _digitize_guess(flat_i[j], edges, e0, inv)
     return out.reshape(image.shape)
