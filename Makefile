@@ -37,7 +37,8 @@ bench-quick: $(VENV)/.radfeat-test
 # The kernels once more as plain Python (NUMBA_DISABLE_JIT=1), so coverage sees kernel code.
 test-nojit: $(VENV)/.radfeat-test
 	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -m "not heavy" tests/test_discretize.py tests/test_firstorder.py \
-	    tests/test_shape.py tests/test_glcm.py tests/test_glrlm.py tests/test_glszm.py tests/test_gldm.py tests/test_ngtdm.py
+	    tests/test_shape.py tests/test_glcm.py tests/test_glrlm.py tests/test_glszm.py tests/test_gldm.py tests/test_ngtdm.py \
+	    tests/test_color.py tests/test_lbp.py tests/test_haralick.py tests/test_gabor.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
