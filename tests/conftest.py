@@ -98,3 +98,29 @@ def ibsi_reference(table="digital_phantom"):
             except ValueError:
                 continue
     return out
+
+
+def kather_rgb(n=None):
+    """The Kather 2016 histology tiles as RGB uint8 arrays (150x150x3), sorted by path."""
+    import imageio.v3 as iio
+
+    paths = sorted((DATA_DIR / "kather2016-texture-samples").glob("*/*.tif"))
+    if not paths:
+        pytest.skip("Kather tiles not found (set RADFEAT_DATA)")
+    return [np.asarray(iio.imread(p))[..., :3] for p in paths[:n]]
+
+
+def kather_grey(n=None):
+    """Kather tiles as uint8 grey images (``skimage.color.rgb2gray`` scaled to 0..255)."""
+    from skimage.color import rgb2gray
+
+    return [np.round(rgb2gray(t) * 255).astype(np.uint8) for t in kather_rgb(n)]
+
+
+def breastmnist(n=None, split="train"):
+    """BreastMNIST images of one split, (N, 28, 28) uint8."""
+    path = DATA_DIR / "medmnist-breastmnist" / "breastmnist.npz"
+    if not path.exists():
+        pytest.skip(f"{path} not found (set RADFEAT_DATA)")
+    with np.load(path) as data:
+        return data[f"{split}_images"][:n]

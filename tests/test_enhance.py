@@ -16,7 +16,7 @@ from skimage.color import hsv2rgb, rgb2hsv
 from skimage.restoration import denoise_nl_means, estimate_sigma
 from skimage.util import img_as_float
 
-from conftest import DATA_DIR, PYRAD_DIR
+from conftest import DATA_DIR, PYRAD_DIR, breastmnist
 from radfeat.exceptions import ConfigError, EmptyROIError, UnsupportedImageError
 from radfeat.preprocessing.enhance import clip_intensities, denoise, equalize
 
@@ -26,14 +26,6 @@ def kather(i=0):
     if not paths:
         pytest.skip("Kather tiles not found (set RADFEAT_DATA)")
     return sitk.GetArrayFromImage(sitk.ReadImage(str(paths[i])))
-
-
-def breastmnist(n=4):
-    path = DATA_DIR / "medmnist-breastmnist" / "breastmnist.npz"
-    if not path.exists():
-        pytest.skip(f"{path} not found (set RADFEAT_DATA)")
-    with np.load(path) as data:
-        return data["train_images"][:n]
 
 
 def breast1():

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import DATA_DIR
+from conftest import breastmnist as breast_images, kather_grey as kather_tiles
 from radfeat._kernels import gabor as K
 from radfeat.exceptions import ConfigError, EmptyROIError, InvalidROIError, UnsupportedImageError
 from radfeat.features.gabor import (FEATURES, compute_gabor, gabor_bank_features, gabor_feature_names,
@@ -28,27 +28,8 @@ from radfeat.features.roi import RoiData
 
 skfilters = pytest.importorskip("skimage.filters")
 
-KATHER_DIR = DATA_DIR / "kather2016-texture-samples"
-BREAST = DATA_DIR / "medmnist-breastmnist" / "breastmnist.npz"
 RTOL, ATOL = 1e-6, 1e-9
 DEFAULT_FREQS = (0.1, 0.2, 0.3, 0.4)
-
-
-def kather_tiles(n=None):
-    """Kather tiles as uint8 grey images (``rgb2gray`` scaled to 0..255), sorted by path."""
-    import imageio.v3 as iio
-    from skimage.color import rgb2gray
-
-    paths = sorted(KATHER_DIR.glob("*/*.tif"))
-    if not paths:
-        pytest.skip(f"Kather tiles not found in {KATHER_DIR} (set RADFEAT_DATA)")
-    return [np.round(rgb2gray(iio.imread(p)) * 255).astype(np.uint8) for p in paths[:n]]
-
-
-def breast_images(n=None):
-    if not BREAST.exists():
-        pytest.skip(f"{BREAST} not found (set RADFEAT_DATA)")
-    return np.load(BREAST)["train_images"][:n]
 
 
 def reference(image, mask, freqs=DEFAULT_FREQS, n=4, bandwidth=1):

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pytest
 
-from conftest import DATA_DIR
+from conftest import breastmnist as breast_images, kather_grey as kather_tiles
 from radfeat.exceptions import ConfigError, EmptyROIError, InvalidROIError, UnsupportedImageError
 from radfeat.features.lbp import (FEATURES, METHODS, compute_lbp, lbp_batch, lbp_codes, lbp_feature_names,
                                   lbp_histogram_features)
@@ -22,26 +22,7 @@ from radfeat.features.roi import RoiData
 
 skfeature = pytest.importorskip("skimage.feature")
 
-KATHER_DIR = DATA_DIR / "kather2016-texture-samples"
-BREAST = DATA_DIR / "medmnist-breastmnist" / "breastmnist.npz"
 RTOL, ATOL = 1e-6, 1e-12
-
-
-def kather_tiles(n=None):
-    """Kather tiles as uint8 grey images (``rgb2gray`` scaled to 0..255), sorted by path."""
-    import imageio.v3 as iio
-    from skimage.color import rgb2gray
-
-    paths = sorted(KATHER_DIR.glob("*/*.tif"))
-    if not paths:
-        pytest.skip(f"Kather tiles not found in {KATHER_DIR} (set RADFEAT_DATA)")
-    return [np.round(rgb2gray(iio.imread(p)) * 255).astype(np.uint8) for p in paths[:n]]
-
-
-def breast_images(n=None):
-    if not BREAST.exists():
-        pytest.skip(f"{BREAST} not found (set RADFEAT_DATA)")
-    return np.load(BREAST)["train_images"][:n]
 
 
 def sk_codes(image, P, R, method):

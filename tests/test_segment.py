@@ -10,7 +10,7 @@ from scipy import ndimage
 from skimage.color import rgb2gray
 from skimage.filters import threshold_otsu
 
-from conftest import DATA_DIR, PYRAD_DIR
+from conftest import DATA_DIR, PYRAD_DIR, breastmnist
 from radfeat.exceptions import ConfigError, EmptyROIError, UnsupportedImageError
 from radfeat.preprocessing.segment import auto_segment
 
@@ -22,14 +22,6 @@ def kather_tiles():
     if not paths:
         pytest.skip("Kather tiles not found (set RADFEAT_DATA)")
     return [sitk.GetArrayFromImage(sitk.ReadImage(str(p))) for p in paths]
-
-
-def breastmnist(n=20):
-    path = DATA_DIR / "medmnist-breastmnist" / "breastmnist.npz"
-    if not path.exists():
-        pytest.skip(f"{path} not found (set RADFEAT_DATA)")
-    with np.load(path) as data:
-        return data["train_images"][:n]
 
 
 def breast1():
