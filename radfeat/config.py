@@ -159,7 +159,7 @@ def load_config(params=None, **overrides) -> Config:
     image_types = _validate_image_types(data.get("imageType"), source)
     classes = data.get("featureClass")
     explicit = bool(classes)
-    feature_classes = _validate_classes(classes, source) if explicit else {
+    feature_classes = _validate_classes(classes, source, settings) if explicit else {
         f.name: [] for f in all_families() if f.default}
     return Config(settings, image_types, feature_classes, explicit)
 
@@ -216,7 +216,7 @@ def _check_value(key, value, source):
         return _positive(key, value, source)
     if key in ("equalizeBins", "denoiseSize", "nlmeansPatchSize", "nlmeansPatchDistance", "colorBins"):
         return _positive(key, value, source, integer=True)
-    if key == "autoSegmentMinSize":
+    if key in ("autoSegmentMinSize", "colorHistogramBins"):
         return _positive(key, value, source, integer=True, allow_zero=True)
     if key == "autoSegmentConnectivity" and value not in (1, 2, 3):
         raise ConfigError(f"{source}: autoSegmentConnectivity must be 1, 2 or 3, got {value!r}")
@@ -293,7 +293,7 @@ def _validate_image_types(image_types, source) -> dict:
     return out
 
 
-def _validate_classes(classes, source) -> dict:
+def _validate_classes(classes, source, settings) -> dict:
     if not isinstance(classes, dict):
         raise ConfigError(f"{source}: featureClass must be a mapping of class to a list of features")
     out = {}
@@ -303,7 +303,13 @@ def _validate_classes(classes, source) -> dict:
         except ConfigError as exc:
             raise ConfigError(f"{source}: {exc}") from None
         features = list(features or [])
+        known = family.names_for(settings) if family.names is not None else None
         for f in features:
+            if known is not None:
+                if f not in known:
+                    raise ConfigError(f"{source}: unknown feature {f!r} in family {name!r} under these settings"
+                                      + did_you_mean(f, known))
+                continue
             try:
                 family.feature(f)
             except ConfigError as exc:

@@ -264,15 +264,16 @@ class Extractor:
         """Output column names for an image of ``ndim`` dimensions (colour if ``rgb``), in output order."""
         families = [(get_family(name), wanted) for name, wanted in self._classes_for(ndim, rgb)]
 
-        def cols(prefix, selected):
-            return [f"{prefix}_{fam.name}_{f}" for fam, wanted in selected for f in (wanted or fam.feature_names)]
+        def cols(prefix, selected, settings):
+            return [f"{prefix}_{fam.name}_{f}" for fam, wanted in selected for f in (wanted or fam.names_for(settings))]
 
-        names = cols("original", [(f, w) for f, w in families if f.kind == "shape"])
-        names += cols("original", [(f, w) for f, w in families if f.input == "rgb"])
+        names = cols("original", [(f, w) for f, w in families if f.kind == "shape"], self.settings)
+        names += cols("original", [(f, w) for f, w in families if f.input == "rgb"], self.settings)
         grey = [(f, w) for f, w in families if f.kind != "shape" and f.input == "grey"]
         for type_name, custom in self.config.image_types.items():
-            for prefix in image_type_names(type_name, {**self.settings, **custom}, ndim):
-                names += cols(prefix, grey)
+            settings = {**self.settings, **custom}
+            for prefix in image_type_names(type_name, settings, ndim):
+                names += cols(prefix, grey, settings)
         return names
 
 
@@ -283,8 +284,8 @@ def _crop_roi(image_arr, roi_arr, box, spacing, settings, prefix) -> RoiData:
 
 def _run_family(family, wanted, roi: RoiData, prefix: str):
     values = compute_family(family, roi)
-    index = {f.name: i for i, f in enumerate(family.features)}
-    names = wanted or family.feature_names
+    index = {n: i for i, n in enumerate(family.value_names(roi.settings))}
+    names = wanted or family.names_for(roi.settings)
     return [(f"{prefix}_{family.name}_{n}", float(values[index[n]])) for n in names]
 
 

@@ -110,7 +110,7 @@ def roi(image, mask, **settings):
 def test_registry_entry():
     fam = get_family("color")
     assert fam.kind == "intensity" and fam.input == "rgb" and not fam.default and fam.dims == frozenset({2, 3})
-    assert fam.settings == {"colorBins": 32, "colorRange": None}
+    assert fam.settings == {"colorBins": 32, "colorRange": None, "colorHistogramBins": 8}
     assert len(fam.features) == 72 == len({f.name for f in fam.features})
     assert fam.feature_names[:3] == ("RGBRedMean", "RGBRedStd", "RGBRedSkewness")
     for name in ("HSVHueStd", "LabLSkewness", "LabB90Percentile", "HSVSaturationEntropy"):
@@ -143,7 +143,7 @@ def test_batch_equals_single():
     masks[7] = False  # an empty ROI gives a NaN row
     settings = {"colorBins": 24}
     out = color_batch(images, masks, settings)
-    assert out.shape == (len(images), 72)
+    assert out.shape == (len(images), 72 + 9 * 8)
     assert np.isnan(out[7]).all()
     for k in range(len(images)):
         if k != 7:
@@ -256,3 +256,28 @@ def test_color_bins_and_histograms():
         entropies = compute_color(r)[[k * 8 + 4 for k in range(9)]]
         np.testing.assert_allclose(ent, entropies, rtol=1e-12)
     assert RANGES[6] == (0.0, 100.0) and RANGES[7] == (-128.0, 128.0)
+
+
+@pytest.mark.parametrize("bins", [8, 5])
+def test_histogram_features_match_numpy(bins, data_dir):
+    from skimage.color import rgb2hsv, rgb2lab
+
+    from conftest import kather_rgb
+    from radfeat.features.color import color_feature_names
+
+    tile = kather_rgb(1)[0]
+    mask = np.zeros(tile.shape[:2], bool)
+    mask[10:120, 20:140] = True
+    out = compute_color(RoiData(tile, mask, (1.0, 1.0), {"colorHistogramBins": bins}))
+    names = color_feature_names({"colorHistogramBins": bins})
+    assert len(out) == len(names) == 72 + 9 * bins
+    values = dict(zip(names, out))
+    unit = tile[mask] / 255.0
+    hsv = rgb2hsv(tile / 255.0)[mask]
+    lab = rgb2lab(tile / 255.0)[mask]
+    for channel, data, (lo, hi) in (("RGBRed", unit[:, 0], (0, 1)), ("HSVHue", hsv[:, 0], (0, 1)),
+                                    ("LabL", lab[:, 0], (0, 100)), ("LabB", lab[:, 2], (-128, 128))):
+        expected = np.histogram(np.clip(data, lo, hi), bins=bins, range=(lo, hi))[0] / mask.sum()
+        got = [values[f"{channel}Hist{k}"] for k in range(bins)]
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+    assert compute_color(RoiData(tile, mask, (1.0, 1.0), {"colorHistogramBins": 0})).shape == (72,)

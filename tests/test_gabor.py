@@ -178,11 +178,18 @@ def test_names():
 
 
 @pytest.mark.parametrize("settings", [{"gaborFrequencies": [0.1, 0.2]}, {"gaborOrientations": 6}])
-def test_family_rejects_other_banks(settings):
-    roi = roi_of(np.arange(36.0).reshape(6, 6), np.ones((6, 6), bool), **settings)
-    with pytest.raises(ConfigError, match="gabor_bank_features"):
-        compute_gabor(roi)
-    assert len(gabor_bank_features(roi)) == len(gabor_feature_names(settings))
+def test_other_banks_name_their_own_features(settings):
+    from radfeat.extraction import Extractor
+
+    image = np.arange(36.0).reshape(6, 6)
+    roi = roi_of(image, np.ones((6, 6), bool), **settings)
+    values = compute_gabor(roi)
+    np.testing.assert_array_equal(values, gabor_bank_features(roi))
+    names = gabor_feature_names(settings)
+    extractor = Extractor({"setting": settings, "featureClass": {"gabor": []}})
+    out = extractor.execute(image)
+    assert list(out) == [f"original_gabor_{n}" for n in names] == extractor.feature_names(2)
+    np.testing.assert_allclose(list(out.values()), values, rtol=1e-12)
 
 
 @pytest.mark.parametrize("settings", [{"gaborFrequencies": []}, {"gaborFrequencies": [0.1, -0.2]},

@@ -222,11 +222,20 @@ def test_feature_names_per_method():
 
 @pytest.mark.parametrize("settings", [{"lbpPoints": 16}, {"lbpMethod": "ror"}, {"lbpMethod": "var"},
                                       {"lbpMethod": "nri_uniform"}])
-def test_family_rejects_other_layouts(settings):
-    roi = roi_of(np.arange(25.0).reshape(5, 5), np.ones((5, 5), bool), **settings)
-    with pytest.raises(ConfigError, match="lbp_histogram_features"):
-        compute_lbp(roi)
-    assert len(lbp_histogram_features(roi)) == len(lbp_feature_names(settings))
+def test_other_layouts_name_their_own_bins(settings):
+    from radfeat.extraction import Extractor
+
+    image = np.arange(25.0).reshape(5, 5) % 7
+    roi = roi_of(image, np.ones((5, 5), bool), **settings)
+    values = compute_lbp(roi)
+    names = lbp_feature_names(settings)
+    assert len(values) == len(names) and names != get_family("lbp").feature_names
+    np.testing.assert_array_equal(values, lbp_histogram_features(roi))
+    # the extractor names the columns for these settings
+    extractor = Extractor({"setting": settings, "featureClass": {"lbp": []}})
+    out = extractor.execute(image)
+    assert list(out) == [f"original_lbp_{n}" for n in names] == extractor.feature_names(2)
+    np.testing.assert_allclose(list(out.values()), values, rtol=1e-12)
 
 
 @pytest.mark.parametrize("settings", [{"lbpPoints": 0}, {"lbpPoints": 2.5}, {"lbpRadius": 0}, {"lbpRadius": "1"},

@@ -99,7 +99,14 @@ FEATURES = tuple(
 assert len(FEATURES) == _k.N_COLOR and len(STATS) == _k.N_STATS
 
 #: Settings the family reads, with their defaults.
-SETTINGS = {"colorBins": 32, "colorRange": None}
+SETTINGS = {"colorBins": 32, "colorRange": None, "colorHistogramBins": 8}
+
+
+def color_feature_names(settings) -> tuple[str, ...]:
+    """The 72 statistics, then ``<Channel>Hist0`` .. for ``colorHistogramBins`` bins per channel."""
+    bins = int(settings.get("colorHistogramBins", SETTINGS["colorHistogramBins"]) or 0)
+    return tuple(f.name for f in FEATURES) + tuple(
+        f"{channel}Hist{k}" for channel, _ in CHANNELS for k in range(bins))
 
 
 def rgb_unit_scale(dtype, color_range=None) -> tuple[float, bool]:
@@ -171,9 +178,13 @@ def _check_rgb(image, mask_ndim):
 
 
 @register_family("color", FEATURES, dims=(2, 3), kind="intensity", default=False, settings=SETTINGS,
-                 input="rgb", description="Colour statistics of an RGB ROI in RGB, HSV and CIE-Lab")
+                 input="rgb", names=color_feature_names, description="Colour statistics of an RGB ROI in RGB, HSV and CIE-Lab")
 def compute_color(roi):
-    """Colour statistics of an RGB ROI (one value per entry of :data:`FEATURES`).
+    """Colour statistics of an RGB ROI, then its per-channel histograms.
+
+    The 72 statistics of :data:`FEATURES`, followed by ``colorHistogramBins`` (default 8; 0 for
+    none) normalised histogram bins per channel, ``RGBRedHist0`` .. ``LabBHist7``, over each
+    channel's natural range (names from :func:`color_feature_names`).
 
     Parameters
     ----------
@@ -216,6 +227,10 @@ def compute_color(roi):
     ch.sort(axis=1)  # numpy's sort: the statistics need sorted channels, and it beats Numba's
     out = np.empty(_k.N_COLOR)
     _k.color_stats(ch, edges, hue, out)
+    bins = int(roi.settings.get("colorHistogramBins", SETTINGS["colorHistogramBins"]) or 0)
+    if bins:
+        # the normalised colour histograms (colour distribution beyond its moments)
+        out = np.concatenate([out, color_histograms(roi, bins).ravel()])
     return out
 
 
@@ -232,7 +247,7 @@ def color_batch(images, masks, settings=None):
 
     Returns
     -------
-    ndarray of float64, shape (N, 72)
+    ndarray of float64, shape (N, 72 + 9 * colorHistogramBins)
         Rows equal :func:`compute_color` on each image; NaN rows for empty masks.
     """
     settings = dict(settings or {})
@@ -249,15 +264,30 @@ def color_batch(images, masks, settings=None):
         _unit_rgb(flat[flat_m], images.dtype, settings)  # the range and finiteness checks only
     out = np.empty((n, _k.N_COLOR))
     _k.color_batch(flat, flat_m, factor, clip, _edges(settings.get("colorBins", 32)), out)
-    return out
+    bins = int(settings.get("colorHistogramBins", SETTINGS["colorHistogramBins"]) or 0)
+    if not bins:
+        return out
+    hist = np.full((n, _k.N_CHANNELS * bins), np.nan)
+    for k in range(n):
+        if masks[k].any():
+            roi = _Roi(images[k], masks[k], settings)
+            hist[k] = color_histograms(roi, bins).ravel()
+    return np.concatenate([out, hist], axis=1)
+
+
+class _Roi:
+    # the three attributes color_histograms reads, without RoiData's checks per batch image
+    __slots__ = ("image", "mask", "settings")
+
+    def __init__(self, image, mask, settings):
+        self.image, self.mask, self.settings = image, mask, settings
 
 
 def color_histograms(roi, bins=None) -> np.ndarray:
     """Normalised histograms of the nine channels, ``(9, bins)``, each summing to 1.
 
-    Not features (their number depends on ``bins``); the histograms behind the Entropy features,
-    for users who want the full distributions. Bins as :data:`RANGES`, out-of-range values in the
-    end bins.
+    With ``colorHistogramBins`` bins they are the ``<Channel>Hist<k>`` features of the family.
+    Bins as :data:`RANGES`, out-of-range values in the end bins.
     """
     _check_rgb(roi.image, roi.mask.ndim)
     bins = int(bins if bins is not None else roi.settings.get("colorBins", 32))

@@ -149,9 +149,13 @@ assert tuple(f.name for f in FEATURES) == _DEFAULT_NAMES
 
 
 @register_family("gabor", FEATURES, dims=(2,), kind="intensity", default=False, settings=SETTINGS,
+                 names=gabor_feature_names,
                  description="Gabor filter-bank energies (scikit-image's filters) of 2D grey images")
 def compute_gabor(roi):
-    """Mean and std of the Gabor response magnitude over the ROI for the default bank.
+    """Mean and std of the Gabor response magnitude over the ROI for each filter of the bank.
+
+    The bank (``gaborFrequencies`` x ``gaborOrientations``) names the features
+    (:func:`gabor_feature_names`); the registry asks for them per settings.
 
     Parameters
     ----------
@@ -168,8 +172,6 @@ def compute_gabor(roi):
 
     Raises
     ------
-    ConfigError
-        A bank other than the registered one (see the module notes).
     InvalidROIError, UnsupportedImageError, EmptyROIError
         A 3D ROI, a colour image, an empty mask.
 
@@ -181,12 +183,4 @@ def compute_gabor(roi):
     >>> compute_gabor(roi)[:2].round(6).tolist()   # a flat image: only the DC leak of the kernel
     [0.001925, 0.0]
     """
-    names = gabor_feature_names(roi.settings)
-    if names != _DEFAULT_NAMES:
-        raise ConfigError(
-            f"the gabor family's features are the default bank (gaborFrequencies "
-            f"{SETTINGS['gaborFrequencies']}, gaborOrientations 4: F0-1_Theta0_Mean .. F0-4_Theta135_Std); "
-            f"these settings name {len(names)} other features ({names[0]} ..). Use "
-            f"radfeat.features.gabor.gabor_bank_features(roi) and gabor_feature_names(settings) for "
-            f"other banks")
     return gabor_bank_features(roi)

@@ -174,9 +174,13 @@ def _check_layout(settings):
 
 
 @register_family("lbp", FEATURES, dims=(2,), kind="intensity", default=False, settings=SETTINGS,
-                 description="Local Binary Pattern histogram (uniform, P=8) of 2D grey images")
+                 names=lbp_feature_names,
+                 description="Local Binary Pattern histogram (uniform, P=8 by default) of 2D grey images")
 def compute_lbp(roi):
-    """Uniform LBP histogram (P = 8, radius ``lbpRadius``) of the ROI, with its entropy and energy.
+    """LBP histogram of the ROI (default: uniform, P = 8, radius ``lbpRadius``), with entropy and energy.
+
+    Other ``lbpPoints`` / ``lbpMethod`` change the bins and so the feature names
+    (:func:`lbp_feature_names`); the registry asks for them per settings.
 
     Parameters
     ----------
@@ -193,8 +197,6 @@ def compute_lbp(roi):
 
     Raises
     ------
-    ConfigError
-        Settings that change the histogram layout (see the module notes).
     InvalidROIError, UnsupportedImageError, EmptyROIError
         A 3D ROI, a colour image, an empty mask.
 
@@ -206,7 +208,6 @@ def compute_lbp(roi):
     >>> compute_lbp(roi).tolist()   # flat, but the border samples read skimage's 0 outside
     [0.0, 0.0, 0.0, 0.25, 0.0, 0.5, 0.0, 0.0, 0.25, 0.0, 1.5, 0.375]
     """
-    _check_layout(roi.settings)
     return lbp_histogram_features(roi)
 
 

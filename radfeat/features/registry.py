@@ -52,6 +52,10 @@ class Family:
         ``textureAggregation`` setting (IBSI's 2D / 2.5D / 3D, averaged or merged).
     input : {"grey", "rgb"}
         ``rgb`` families (colour) receive the colour image; ``grey`` families one channel of it.
+    names : callable, optional
+        ``names(settings) -> tuple of str`` for families whose feature list depends on their
+        settings (LBP points/method, the Gabor bank, colour histogram bins); ``compute`` then
+        returns values in that order. ``features`` documents the default settings' list.
     directional : bool
         The family builds one matrix per direction (GLCM, GLRLM), so it honours the internal
         ``mergeDirections`` setting (sum the matrices over directions before the features).
@@ -68,6 +72,7 @@ class Family:
     kind: str = "intensity"
     input: str = "grey"
     directional: bool = False
+    names: Callable | None = None
     default: bool = True
     settings: Mapping[str, object] = field(default_factory=dict)
     description: str = ""
@@ -79,8 +84,16 @@ class Family:
 
     @property
     def feature_names(self) -> tuple[str, ...]:
-        """Names of the non-deprecated features, in output order."""
+        """Names of the non-deprecated features (default settings), in output order."""
         return tuple(f.name for f in self.features if not f.deprecated)
+
+    def names_for(self, settings) -> tuple[str, ...]:
+        """Output feature names under ``settings`` (non-deprecated, in output order)."""
+        return tuple(self.names(settings)) if self.names is not None else self.feature_names
+
+    def value_names(self, settings) -> tuple[str, ...]:
+        """Names of every value ``compute`` returns under ``settings`` (deprecated ones included)."""
+        return tuple(self.names(settings)) if self.names is not None else tuple(f.name for f in self.features)
 
     def feature(self, name: str) -> Feature:
         """Return the :class:`Feature` called ``name``; unknown names raise ConfigError."""
@@ -101,7 +114,7 @@ MAX_MATRIX_MB_DEFAULT = 2048
 
 
 def register_family(name, features, *, dims=(2, 3), kind="intensity", default=True,
-                    settings=None, description="", directional=False, input="grey"):
+                    settings=None, description="", directional=False, input="grey", names=None):
     """Decorator registering ``compute`` as the kernel-backed implementation of a family."""
 
     def decorator(compute):
@@ -115,6 +128,7 @@ def register_family(name, features, *, dims=(2, 3), kind="intensity", default=Tr
             kind=kind,
             input=input,
             directional=directional,
+            names=names,
             default=default,
             settings=dict(settings or {}),
             description=description or (compute.__doc__ or "").strip().splitlines()[0],
