@@ -16,7 +16,7 @@ $(VENV)/.radfeat: pyproject.toml
 
 # pyradiomics' setup.py imports numpy, so it cannot build in an isolated environment.
 $(VENV)/.radfeat-test: $(VENV)/.radfeat
-	$(PIP) install -e '.[test]' numpy setuptools wheel versioneer
+	$(PIP) install -e '.[test,ml]' numpy setuptools wheel versioneer
 	$(PIP) install --no-build-isolation 'pyradiomics==3.0.1'
 	touch $@
 

@@ -4,6 +4,8 @@
 ``radfeat extract --manifest cases.csv -o out.csv``    pyradiomics' batch CSV
 ``radfeat extract -o demo.csv``                        a synthetic case radfeat makes itself
 ``radfeat features [CLASS ...]``                       the feature list with formulas
+``radfeat train --config configs/train/x.yaml -o m.skops``  fit + model card
+``radfeat predict --model m.skops IMAGES -o p.csv``    class probabilities
 """
 
 from __future__ import annotations
@@ -51,6 +53,15 @@ def _build_parser():
                     help="override a setting, e.g. -s binWidth=10 (repeatable)")
     ex.add_argument("--on-error", choices=("record", "raise"), default="record",
                     help="record: failing cases get an error message in their row (default)")
+
+    tr = sub.add_parser("train", help="fit a classical pipeline on a data set; write a skops model + model card")
+    tr.add_argument("--config", required=True, help="training config YAML (configs/train/*.yaml)")
+    tr.add_argument("-o", "--out", default="model.skops", help="model file (.skops); the card goes beside it (.md)")
+
+    pr = sub.add_parser("predict", help="class probabilities for images from a trained model")
+    pr.add_argument("--model", required=True, help="model file written by radfeat train")
+    pr.add_argument("images", nargs="+", help="image files")
+    pr.add_argument("-o", "--out", default="predictions.csv", help="output CSV")
 
     fe = sub.add_parser("features", help="list feature classes and features with their formulas")
     fe.add_argument("classes", nargs="*", help="feature classes to list (default: all)")
@@ -131,12 +142,30 @@ def _cmd_features(args) -> int:
     return 0
 
 
+def _cmd_train(args) -> int:
+    from .training import train
+
+    result = train(args.config, args.out)
+    metrics = ", ".join(f"{k} {v:.3f}" for k, v in result["metrics"].items())
+    print(f"radfeat: wrote {result['model']} and {result['card']}; held-out test: {metrics}", file=sys.stderr)
+    return 0
+
+
+def _cmd_predict(args) -> int:
+    from .io.writers import write_table
+    from .training import predict
+
+    frame = predict(args.model, args.images)
+    write_table(frame, args.out)
+    print(f"radfeat: wrote {len(frame)} prediction(s) to {args.out}", file=sys.stderr)
+    return 0
+
+
 def main(argv=None) -> int:
     args = _build_parser().parse_args(argv)
+    commands = {"extract": _cmd_extract, "train": _cmd_train, "predict": _cmd_predict, "features": _cmd_features}
     try:
-        if args.command == "extract":
-            return _cmd_extract(args)
-        return _cmd_features(args)
+        return commands[args.command](args)
     except RadfeatError as exc:
         print(f"radfeat: error: {exc}", file=sys.stderr)
         return 2
