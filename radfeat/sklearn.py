@@ -53,6 +53,9 @@ MODELS = ("svm", "xgboost", "logreg", "random_forest")
 #: neighbours against the centre pixel, so it works on the image, not on discretised levels).
 _BATCH_ON_INTENSITIES = frozenset({"lbp"})
 
+#: Most voxels per batch-kernel call on the fast path (2^24: 128 MB per float64 copy of a chunk).
+_MAX_CHUNK_VOXELS = 1 << 24
+
 #: Errors that mean "features undefined on this ROI" (NaN in the output), not a bad input.
 _UNDEFINED = (EmptyROIError, InvalidROIError)
 
@@ -364,8 +367,11 @@ def _fast_rows(stack, config, names, ndim, rgb, spacing, batch_size, undefined):
     batch_settings = {**s, "spacing": np.asarray(spacing, dtype=np.float64)}
     shift = float(s.get("voxelArrayShift", 0) or 0)
     voxel_volume = float(np.prod(spacing))
-    for start in range(0, len(stack), batch_size):
-        chunk = stack[start:start + batch_size]
+    # large volumes: fewer per call, so the float and level copies of a chunk stay near 128 MB each
+    voxels = int(np.prod(stack.shape[1:1 + ndim]))
+    step = max(1, min(int(batch_size), _MAX_CHUNK_VOXELS // max(voxels, 1)))
+    for start in range(0, len(stack), step):
+        chunk = stack[start:start + step]
         grey = _grey_stack(chunk, rgb, s.get("colorChannel"))
         masks = np.ones(grey.shape, dtype=bool)
         levels = None
@@ -534,7 +540,8 @@ class RadiomicsFeatures(TransformerMixin, BaseEstimator):
     spacing : float or sequence of float, optional
         Voxel size in array axis order for array (and picture) inputs; default 1 per axis.
     batch_size : int, default 256
-        Images per batch-kernel call on the fast path.
+        Images per batch-kernel call on the fast path (fewer for large volumes, so that a call
+        holds at most 2^24 voxels).
     fast_path : bool, default True
         Use the batch kernels when they give the per-image results (see Notes).
     undefined : {"nan", "warn", "raise"}, default "nan"

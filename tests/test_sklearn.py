@@ -6,9 +6,7 @@ classes) from the shared data folder; 3D: seeded synthetic lesions with masks.
 
 from __future__ import annotations
 
-import ast
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
