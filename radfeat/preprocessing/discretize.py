@@ -17,7 +17,7 @@ import numpy as np
 
 from ..exceptions import ConfigError, MatrixTooLargeError
 
-__all__ = ["bin_edges", "discretize_values", "discretize", "discretize_batch"]
+__all__ = ["bin_edges", "discretize", "discretize_batch"]
 
 #: More grey levels than this almost always means a wrong binWidth (e.g. 1e-6 on CT in HU).
 MAX_GRAY_LEVELS_DEFAULT = 100_000
@@ -64,11 +64,6 @@ def bin_edges(values: np.ndarray, binWidth: float = 25, binCount: int | None = N
     if len(edges) == 1:  # flat region: one bin around the single value, as numpy.histogram does
         edges = np.array([edges[0] - 0.5, edges[0] + 0.5])
     return edges
-
-
-def discretize_values(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """1-based bin index of each value (``numpy.digitize`` semantics: edges[i-1] <= x < edges[i])."""
-    return np.searchsorted(edges, values, side="right").astype(np.int64)
 
 
 def discretize(image: np.ndarray, mask: np.ndarray, **settings) -> tuple[np.ndarray, np.ndarray]:
