@@ -1,27 +1,31 @@
 # Two commands do all set-up on a fresh machine:
-#   make run    installs radfeat in .venv and runs the main job on its embedded synthetic case
+#   make run    installs radfeat in .venv and runs the main job: `radfeat benchmark` (classical
+#               pipelines vs CNNs on radfeat's embedded synthetic lesion set; a few minutes on 2 cores)
 #   make test   installs the test dependencies (pyradiomics as oracle) and runs every test
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
+# The CNN baseline needs torch; this pin is a small CPU build (pass TORCH=torch for a CUDA build).
+TORCH ?= torch==2.13.0
 
 .PHONY: run test test-nojit bench-quick clean
 
 $(VENV)/.radfeat: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
-	$(PIP) install -e .
+	$(PIP) install '$(TORCH)'
+	$(PIP) install -e '.[benchmark]'
 	touch $@
 
 # pyradiomics' setup.py imports numpy, so it cannot build in an isolated environment.
 $(VENV)/.radfeat-test: $(VENV)/.radfeat
-	$(PIP) install -e '.[test,ml]' numpy setuptools wheel versioneer
+	$(PIP) install -e '.[test,benchmark,dask]' numpy setuptools wheel versioneer
 	$(PIP) install --no-build-isolation 'pyradiomics==3.0.1'
 	touch $@
 
 run: $(VENV)/.radfeat
-	$(VENV)/bin/radfeat extract -o radfeat_features.csv
+	$(VENV)/bin/radfeat benchmark --out radfeat_benchmark/synthetic
 
 # The full suite runs last so its summary line closes the output.
 test: $(VENV)/.radfeat-test

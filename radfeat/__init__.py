@@ -10,6 +10,8 @@ and imports neither torch nor scikit-learn.
 from __future__ import annotations
 
 __version__ = "0.1.0"
+#: Bumped whenever a feature value can change: models and batch journals from another version are refused.
+FEATURE_VERSION = "1"
 
 __all__ = ["__version__", "extract", "extract_many", "Extractor", "load_config", "RadfeatError"]
 

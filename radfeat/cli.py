@@ -6,6 +6,7 @@
 ``radfeat features [CLASS ...]``                       the feature list with formulas
 ``radfeat train --config configs/train/x.yaml -o m.skops``  fit + model card
 ``radfeat predict --model m.skops IMAGES -o p.csv``    class probabilities
+``radfeat benchmark [--config C.yaml] [--quick]``      classical pipelines vs CNNs, one report
 """
 
 from __future__ import annotations
@@ -51,8 +52,18 @@ def _build_parser():
     ex.add_argument("--label", help="label value, or 'all' for one row per label present")
     ex.add_argument("-s", "--setting", action="append", metavar="KEY=VALUE",
                     help="override a setting, e.g. -s binWidth=10 (repeatable)")
-    ex.add_argument("--on-error", choices=("record", "raise"), default="record",
-                    help="record: failing cases get an error message in their row (default)")
+    ex.add_argument("--on-error", choices=("record", "skip", "raise"), default="record",
+                    help="record: a failing case's row carries its error message (default); skip: leave it out "
+                         "of the table; raise: stop at the first failure")
+    ex.add_argument("-j", "--jobs", type=int, default=1,
+                    help="cases in parallel: worker processes, or Dask workers (default 1: threaded kernels)")
+    ex.add_argument("--executor", choices=("serial", "processes", "dask"),
+                    help="how cases run (default: processes when --jobs > 1)")
+    ex.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.1:8786")
+    ex.add_argument("--journal", help="journal folder for resuming (default: OUT.journal beside the output)")
+    ex.add_argument("--fresh", action="store_true", help="ignore (and clear) the journal: recompute every case")
+    ex.add_argument("--progress", choices=("auto", "bar", "json", "none"), default="auto",
+                    help="progress: a bar on a terminal, JSON lines otherwise (auto)")
 
     tr = sub.add_parser("train", help="fit a classical pipeline on a data set; write a skops model + model card")
     tr.add_argument("--config", required=True, help="training config YAML (configs/train/*.yaml)")
@@ -62,6 +73,14 @@ def _build_parser():
     pr.add_argument("--model", required=True, help="model file written by radfeat train")
     pr.add_argument("images", nargs="+", help="image files")
     pr.add_argument("-o", "--out", default="predictions.csv", help="output CSV")
+
+    be = sub.add_parser("benchmark", help="classical radiomics pipelines vs CNNs on one split; report + plots")
+    be.add_argument("--config", help="benchmark YAML (configs/benchmark/*.yaml; default: the synthetic set)")
+    be.add_argument("--data", help="replace the config's data set: MedMNIST .npz, manifest .csv or image folder")
+    be.add_argument("--out", help="output folder (default: radfeat_benchmark/<name>)")
+    be.add_argument("--quick", action="store_true", help="small subsample, one seed, few epochs (a smoke run)")
+    be.add_argument("--methods", help="comma-separated subset of the config's methods")
+    be.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
     fe = sub.add_parser("features", help="list feature classes and features with their formulas")
     fe.add_argument("classes", nargs="*", help="feature classes to list (default: all)")
@@ -111,7 +130,16 @@ def _cmd_extract(args) -> int:
             else:
                 image, mask = args.image, args.mask
             specs = [CaseSpec(str(image), str(mask) if mask else None, label)]
-        table, records = extract_many(specs, extractor.config, on_error=args.on_error)
+        journal = None
+        if args.manifest:  # one case needs no journal; a batch always has one
+            journal = Path(args.journal) if args.journal else Path(str(args.out) + ".journal")
+            if args.fresh and journal.exists():
+                import shutil
+
+                shutil.rmtree(journal)
+        table, records = extract_many(specs, extractor.config, on_error=args.on_error, jobs=args.jobs,
+                                      executor=args.executor, scheduler=args.scheduler, journal=journal,
+                                      progress=_progress(args.progress, len(specs)))
         if args.image is None and not args.manifest:
             table["Image"] = "synthetic lesion (seed 0)"
             table["Mask"] = "synthetic lesion mask"
@@ -123,7 +151,18 @@ def _cmd_extract(args) -> int:
           f"(provenance: {provenance_path(args.out)})", file=sys.stderr)
     for r in failed:
         print(f"radfeat: FAILED {r.get('image')} label {r.get('label')}: {r['error']}", file=sys.stderr)
+    if len(records) > 1:
+        print(f"radfeat: {len(records) - len(failed)} of {len(records)} row(s) extracted, {len(failed)} failed",
+              file=sys.stderr)
     return 1 if failed else 0
+
+
+def _progress(kind, total):
+    if kind == "none" or total < 2:
+        return None
+    from .batch.progress import Progress
+
+    return Progress(total, bar={"bar": True, "json": False}.get(kind))
 
 
 def _cmd_features(args) -> int:
@@ -161,9 +200,26 @@ def _cmd_predict(args) -> int:
     return 0
 
 
+def _cmd_benchmark(args) -> int:
+    from .evaluation.harness import load_benchmark_config, run_benchmark
+
+    cfg = load_benchmark_config(args.config)
+    out = Path(args.out) if args.out else Path("radfeat_benchmark") / (cfg.get("name", "benchmark")
+                                                                     + ("-quick" if args.quick else ""))
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else None
+    results = run_benchmark(cfg, data=args.data, out=out, quick=args.quick, methods=methods,
+                            progress=not args.quiet)
+    for row in results["summary"]:
+        print(f"{row['method']:<24} ACC {row['accuracy_mean']:.3f} +- {row['accuracy_std']:.3f}   "
+              f"AUC {row['auc_mean']:.3f} +- {row['auc_std']:.3f}   total {row['total_s_mean']:.1f} s")
+    print(f"radfeat: report in {out / 'report.md'}", file=sys.stderr)
+    return 0
+
+
 def main(argv=None) -> int:
     args = _build_parser().parse_args(argv)
-    commands = {"extract": _cmd_extract, "train": _cmd_train, "predict": _cmd_predict, "features": _cmd_features}
+    commands = {"extract": _cmd_extract, "train": _cmd_train, "predict": _cmd_predict, "features": _cmd_features,
+                "benchmark": _cmd_benchmark}
     try:
         return commands[args.command](args)
     except RadfeatError as exc:

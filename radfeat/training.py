@@ -24,13 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
+from . import FEATURE_VERSION  # re-exported: model files record it
 from .exceptions import ConfigError, RadfeatError
 
 __all__ = ["FEATURE_VERSION", "load_training_data", "train", "save_model", "load_model", "predict",
            "ModelFileError"]
 
-#: Bumped whenever a feature's definition changes, so old model files are refused.
-FEATURE_VERSION = "1"
 TRUSTED_PREFIXES = ("radfeat.", "sklearn.", "xgboost.", "numpy.", "scipy.", "builtins.", "collections.")
 
 
@@ -61,43 +60,32 @@ def _resolve(base: Path, value) -> Path:
 def load_training_data(data: dict, base=Path(".")):
     """``(X_train, y_train, X_test, y_test, description)`` from a config's ``data`` section.
 
-    MedMNIST: its train + val splits train, its test split is held out. Folders and manifests:
-    a stratified 80/20 split (seed 0).
+    The section is read by :func:`radfeat.datasets.load_dataset`. MedMNIST (and any data set
+    with its own split, e.g. a ``split`` column): train + val train, test is held out. Folders,
+    manifests and synthetic data without one: a stratified 80/20 split (seed 0). Labels are
+    returned as their original values (integers, or strings).
     """
-    import pandas as pd
+    from .datasets import load_dataset
 
-    from .datasets.medmnist import load_medmnist
-
-    if "medmnist" in data:
-        ds = load_medmnist(_resolve(base, data["medmnist"]))
-        (xa, ya), (xv, yv), (xt, yt) = ds.split("train"), ds.split("val"), ds.split("test")
-        return np.concatenate([xa, xv]), np.concatenate([ya, yv]), xt, yt, f"MedMNIST {ds.name} (train+val / test)"
-    if "folder" in data:
-        folder = _resolve(base, data["folder"])
-        labels = pd.read_csv(_resolve(base, data.get("labels", folder / "labels.csv")))
-        if not {"image", "label"} <= set(labels.columns):
-            raise ConfigError(f"labels CSV needs columns image, label; found {list(labels.columns)}")
-        items = [str(folder / f) for f in labels["image"]]
-        y = labels["label"].to_numpy()
-        desc = f"image folder {folder}"
-    elif "manifest" in data:
-        from .io.manifest import read_manifest
-
-        path = _resolve(base, data["manifest"])
-        column = data.get("label_column", "label")
-        specs = read_manifest(path)
-        if not specs or column not in specs[0].extra:
-            raise ConfigError(f"{path}: no label column {column!r}")
-        items = [(s.image, s.mask) for s in specs]
-        y = np.array([s.extra[column] for s in specs])
-        desc = f"manifest {path}"
+    if not isinstance(data, dict) or not ({"medmnist", "folder", "manifest", "synthetic"} & set(data)):
+        raise ConfigError("data needs one of: medmnist, folder (+ labels), manifest (+ label_column), synthetic")
+    ds = load_dataset(data, base)
+    kind = ds.info.get("kind")
+    desc = {"medmnist": f"MedMNIST {ds.name} (train+val / test)", "folder": f"image folder {ds.info.get('source')}",
+            "manifest": f"manifest {ds.info.get('source')}"}.get(kind, ds.description)
+    values = ds.info.get("label_values")
+    y_all = np.asarray(values)[ds.y] if values is not None and kind != "medmnist" else ds.y
+    if ds.official_split:
+        tr, te = ds.indices(["train", "val"]), ds.indices("test")
+        if kind != "medmnist":
+            desc += " (train+val / test)"
     else:
-        raise ConfigError("data needs one of: medmnist, folder (+ labels), manifest (+ label_column)")
-    from sklearn.model_selection import train_test_split
+        from sklearn.model_selection import train_test_split
 
-    idx = np.arange(len(items))
-    tr, te = train_test_split(idx, test_size=0.2, random_state=0, stratify=y)
-    return [items[i] for i in tr], y[tr], [items[i] for i in te], y[te], desc
+        tr, te = train_test_split(np.arange(len(ds.y)), test_size=0.2, random_state=0, stratify=y_all)
+    if isinstance(ds.X, np.ndarray):
+        return ds.X[tr], y_all[tr], ds.X[te], y_all[te], desc
+    return [ds.X[i] for i in tr], y_all[tr], [ds.X[i] for i in te], y_all[te], desc
 
 
 def _metrics(y_true, proba, classes):
