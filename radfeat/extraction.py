@@ -318,7 +318,8 @@ def _input_record(source, kind):
     return {kind: describe(source) if source is not None else None}
 
 
-def extract_many(cases, params=None, *, on_error="record", progress=None, **settings):
+def extract_many(cases, params=None, *, on_error="record", progress=None, jobs=1, executor=None, scheduler=None,
+                 journal=None, **settings):
     """Extract features for many cases, one row per (case, label).
 
     Parameters
@@ -326,55 +327,40 @@ def extract_many(cases, params=None, *, on_error="record", progress=None, **sett
     cases : iterable of CaseSpec, (image, mask) pairs, or a manifest path
         What to extract.
     params : parameter file, dict or Config, optional
-    on_error : {"record", "raise"}
-        ``record`` keeps going: the failing row carries the message in its ``error`` column.
+    on_error : {"record", "skip", "raise"}
+        ``record`` keeps going: the failing row carries the message in its ``error`` column;
+        ``skip`` leaves failing rows out of the table (they stay in the provenance records);
+        ``raise`` stops at the first failure.
     progress : callable, optional
-        Called as ``progress(done, total)`` after each case.
+        Called as ``progress(done, total)`` after each case (or a
+        :class:`radfeat.batch.progress.Progress`).
+    jobs : int, default 1
+        Worker processes (or Dask workers); 1 runs in this process with threaded kernels.
+    executor : {"serial", "processes", "dask"}, optional
+        See :mod:`radfeat.batch.runner`; default ``processes`` when ``jobs > 1``.
+    scheduler : str, optional
+        A running Dask scheduler's address (``tcp://host:8786``).
+    journal : path, optional
+        Journal folder: each finished case is saved there as it finishes; rerunning skips the
+        cases already there whose inputs and settings are unchanged.
 
     Returns
     -------
     table : pandas.DataFrame
         Identity columns (``Image``, ``Mask``, ``Label`` and carried manifest columns), ``error``,
-        then the features in a stable order.
+        then the features, rows in input order whatever the executor.
     provenance : list of dict
-        One record per row: inputs with sha256, label, notes, error.
+        One record per row (failed cases included): inputs with sha256, label, notes, error.
     """
     import pandas as pd
 
-    from .exceptions import RadfeatError
+    from .batch.runner import run_batch
     from .io.manifest import CaseSpec, read_manifest
 
     if isinstance(cases, (str,)) or hasattr(cases, "__fspath__"):
         cases = read_manifest(cases)
     specs = [c if isinstance(c, CaseSpec) else CaseSpec(c[0], c[1] if len(c) > 1 else None) for c in cases]
-    extractor = Extractor(params, **settings)
-    rows, records = [], []
-    for done, spec in enumerate(specs, start=1):
-        ident = {"Image": str(spec.image) if not hasattr(spec.image, "shape") else describe(spec.image),
-                 "Mask": (str(spec.mask) if spec.mask is not None and not hasattr(spec.mask, "shape")
-                          else describe(spec.mask) if spec.mask is not None else "")}
-        record = {**_input_record(spec.image, "image"), **_input_record(spec.mask, "mask")}
-        try:
-            case = extractor._load(spec.image, spec.mask, None, spec.label_channel)
-            record["notes"] = case.notes
-            label = spec.label if spec.label is not None else extractor.settings["label"]
-            labels = case.labels() if label == "all" else [label]
-            for lab in labels:
-                try:
-                    feats = extractor.execute_case(case, int(lab))
-                    rows.append({**ident, "Label": lab, **spec.extra, "error": "", **feats})
-                    records.append({**record, "label": int(lab), "error": None})
-                except RadfeatError as exc:
-                    if on_error == "raise":
-                        raise
-                    rows.append({**ident, "Label": lab, **spec.extra, "error": str(exc)})
-                    records.append({**record, "label": int(lab), "error": str(exc)})
-        except RadfeatError as exc:
-            if on_error == "raise":
-                raise
-            rows.append({**ident, "Label": spec.label if spec.label is not None else extractor.settings["label"],
-                         **spec.extra, "error": str(exc)})
-            records.append({**record, "label": spec.label, "error": str(exc)})
-        if progress is not None:
-            progress(done, len(specs))
+    config = Extractor(params, **settings).config
+    rows, records, _ = run_batch(specs, config, jobs=jobs, executor=executor, scheduler=scheduler,
+                                 journal=journal, on_error=on_error, progress=progress)
     return pd.DataFrame(rows), records

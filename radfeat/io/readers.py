@@ -10,6 +10,7 @@ field is ever copied anywhere.
 from __future__ import annotations
 
 import hashlib
+import re
 import os
 from pathlib import Path
 
@@ -138,7 +139,9 @@ def read_image(source, *, spacing=None, key=None) -> sitk.Image:
 
 
 def _first_line(exc) -> str:
-    lines = [t.strip() for t in str(exc).strip().splitlines() if t.strip()]
+    # ITK names its objects by address ("NrrdImageIO(0x55...)"): dropped, so messages are reproducible
+    text = re.sub(r"\(0x[0-9a-fA-F]+\)", "", str(exc))
+    lines = [t.strip() for t in text.strip().splitlines() if t.strip()]
     # SimpleITK puts the useful sentence after "sitk::ERROR:", behind source-file locations.
     for line in reversed(lines):
         if "ERROR:" in line:

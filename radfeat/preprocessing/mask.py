@@ -60,7 +60,7 @@ def check_geometry(image: sitk.Image, mask: sitk.Image, *, tolerance=None, corre
             a = np.array(getattr(mask, "Get" + what)())
             b = np.array(getattr(image, "Get" + what)())
             if np.any(np.abs(a - b) > coord_tol):
-                problems.append(f"{what.lower()} {tuple(np.round(a, 6))} vs image {tuple(np.round(b, 6))}")
+                problems.append(f"{what.lower()} {tuple(np.round(a, 6).tolist())} vs image {tuple(np.round(b, 6).tolist())}")
         if np.any(np.abs(np.array(mask.GetDirection()) - np.array(image.GetDirection())) > tol):
             problems.append("direction differs")
     if not problems:
