@@ -17,24 +17,11 @@ __all__ = ["__version__", "extract", "extract_many", "Extractor", "load_config",
 
 from .exceptions import RadfeatError  # noqa: E402  (light: no third-party imports)
 
-_LAZY = {
-    "extract": ("radfeat.extraction", "extract"),
-    "extract_many": ("radfeat.extraction", "extract_many"),
-    "Extractor": ("radfeat.extraction", "Extractor"),
-    "load_config": ("radfeat.config", "load_config"),
-}
+from ._lazy import lazy_exports  # noqa: E402
 
-
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(module), attr)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'radfeat' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "extract": ".extraction",
+    "extract_many": ".extraction",
+    "Extractor": ".extraction",
+    "load_config": ".config",
+})

@@ -30,6 +30,8 @@ __all__ = [
 #: The message every torch-dependent entry point raises when PyTorch is not installed.
 TORCH_MISSING = "the CNN baseline needs PyTorch: pip install 'radfeat[cnn]'"
 
+from .._lazy import lazy_exports  # noqa: E402
+
 _LAZY = {
     "CNNClassifier": "radfeat.models.classifier",
     "images_to_tensor": "radfeat.models.classifier",
@@ -51,16 +53,5 @@ def require_torch():
     return torch
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        require_torch()  # before the submodule, so the message is ours and not a bare "No module named 'torch'"
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'radfeat.models' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_LAZY))
+# require_torch first, so a missing torch gives our message, not a bare "No module named 'torch'"
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, before=require_torch)
