@@ -1,15 +1,31 @@
-"""radfeat vs pyradiomics, same inputs and settings, in one run; reports times and ratios.
+"""radfeat against pyradiomics and the fastest peers, same inputs and settings, in one run.
 
-    python benchmarks/speed.py [--quick] [--families glcm,glrlm] [--threads 1]
+    python benchmarks/speed.py [--quick] [--peers pyradiomics,nyxus,flash-radiomics,skimage,mahotas]
+                               [--threads N] [--cases 2d-128,3d-128,batch] [--families all,glcm]
+                               [--no-save] [--no-compile] [--no-memory]
 
-Cases: 2D 128^2 with a blob mask, 3D 64^3 and 128^3 with an ellipsoid mask (random integer
-texture, binWidth 25 on values 0..400, i.e. 17 grey levels), and a batch of 28x28 images
-(MedMNIST-like, whole image as ROI, binCount 32). Per family the time is the feature class alone on
-the already cropped ROI (pyradiomics: its feature class ``execute()``; radfeat: the family's
-``compute`` on the same arrays, or its batch kernel for the 28x28 stack). Warm-up runs are
-excluded (Numba compile time is reported separately), each figure is the median of repeats.
-``--quick`` uses fewer repeats and a smaller batch; it asserts no time, only that both tools agree on
-every feature timed (rtol 1e-6).
+Cases (``benchmarks/cases.py``): 2D 64², 128², 256², 512² with a blob mask and 3D 64³, 128³
+with an ellipsoid mask (integer texture 1..400, binWidth 25: 17 grey levels), and a batch of
+1,000 28×28 images (values 1..255, whole image as ROI, binCount 32). Rows: the whole feature
+set of pyradiomics' seven families in one extraction (``all``), each family alone
+(firstorder, shape, glcm, glrlm, glszm, gldm, ngtdm), and, when scikit-image or mahotas is
+asked for, the sets radfeat shares with them (lbp, haralick, glcm+lbp, haralick+lbp). What each
+tool runs and what differs from pyradiomics is in ``benchmarks/peers.py`` and in the output.
+
+Every figure is the median of repeats after one warm-up call (excluded), in this one process;
+each is also given as a ratio to pyradiomics' time measured in the same run. radfeat uses
+``--threads`` Numba threads (default 1); peers that have a thread setting get the same number;
+pyradiomics, scikit-image and mahotas are single-threaded. Fresh subprocesses measure
+``import radfeat``, the JIT compile time on a cold cache (and the load time from the warm
+on-disk cache), and the peak memory of each case's whole-set extraction. The time exponent ``b``
+of ``t = a n^b`` is fitted over the 2D and the 3D series (n = ROI voxels).
+
+Every feature radfeat computes that pyradiomics also computes is checked to agree (rtol 1e-6),
+and so are radfeat's lbp against scikit-image's and its haralick against mahotas'; a mismatch
+makes the exit status 1. ``--quick`` (CI: under a minute) runs fewer repeats, a 200-image batch,
+no 512² or 128³, pyradiomics only unless ``--peers`` names more, no cold compile; it asserts no
+time. Results go to ``benchmarks/results/speed-<date>.json`` and ``.md`` (not with ``--quick`` or
+``--no-save``); ``benchmarks/update_readme.py`` copies the latest into README.md.
 """
 
 from __future__ import annotations
@@ -20,254 +36,256 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
-def _parse():
+from _threads import pin_threads
+
+ALL_PEERS = ("pyradiomics", "nyxus", "flash-radiomics", "scikit-image", "mahotas")
+
+
+def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="a short run for CI (under a minute)")
-    p.add_argument("--families", default=None, help="comma-separated families (default: all shared ones)")
-    p.add_argument("--threads", type=int, default=1, help="Numba threads for radfeat (default 1)")
-    p.add_argument("--out", default=str(Path(__file__).parent / "results"), help="results folder")
+    p.add_argument("--quick", action="store_true", help="short run for CI (under a minute), saves nothing")
+    p.add_argument("--peers", default=None,
+                   help="comma-separated peers (default: every installed one; --quick: pyradiomics only). "
+                        "pyradiomics always runs: it is the reference of every ratio")
+    p.add_argument("--threads", type=int, default=1, help="threads for radfeat (Numba) and peers that allow it")
+    p.add_argument("--cases", default=None, help="comma-separated case keys (2d-64, 2d-128, 2d-256, 2d-512, "
+                                                  "3d-64, 3d-128, batch)")
+    p.add_argument("--families", default=None, help="comma-separated rows (all, firstorder, shape, glcm, ...)")
+    p.add_argument("--out", default=str(HERE / "results"), help="results folder")
     p.add_argument("--no-save", action="store_true", help="print only")
-    return p.parse_args()
+    p.add_argument("--no-compile", action="store_true", help="skip the cold-cache JIT compile probe")
+    p.add_argument("--no-memory", action="store_true", help="skip the peak-memory probes")
+    return p.parse_args(argv)
 
 
-ARGS = _parse() if __name__ == "__main__" else None
-if ARGS is not None:
-    os.environ.setdefault("NUMBA_NUM_THREADS", str(max(ARGS.threads, 1)))
-
-import numpy as np  # noqa: E402
-import SimpleITK as sitk  # noqa: E402
+# --------------------------------------------------------------------------------------- timing
 
 
-def make_case(shape, seed=0):
-    """Integer texture (0..400) with a blob (2D) or ellipsoid (3D) mask filling ~half the box."""
-    rng = np.random.default_rng(seed)
-    image = rng.integers(0, 400, size=shape).astype(np.int16)
-    grids = np.meshgrid(*[np.linspace(-1, 1, s) for s in shape], indexing="ij")
-    radii = [0.8, 0.7, 0.9][: len(shape)]
-    mask = (sum((g / r) ** 2 for g, r in zip(grids, radii)) <= 1).astype(np.uint8)
-    return image, mask
+def measure(job, budget_s: float, max_repeats: int):
+    """(median seconds x job.scale, repeats, output of the warm-up call); the warm-up is excluded.
 
-
-def timeit(fn, repeats):
-    fn()  # warm-up (JIT compile, caches)
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
-def _pyrad_class(name):
-    from radiomics import getFeatureClasses
-
-    return getFeatureClasses()[name]
-
-
-def _roi_and_sitk(image, mask, settings):
-    from radfeat.features.roi import RoiData
-
-    img = sitk.GetImageFromArray(image)
-    msk = sitk.GetImageFromArray(mask)
-    msk.CopyInformation(img)
-    return RoiData(image, mask.astype(bool), (1.0,) * image.ndim, settings), img, msk
-
-
-def _compare(fam, ours, theirs):
-    names = fam.feature_names
-    idx = {f.name: i for i, f in enumerate(fam.features)}
-    bad = [n for n in names if n in theirs and not np.isclose(ours[idx[n]], float(theirs[n]), rtol=1e-6, atol=1e-9)]
-    if bad:
-        raise AssertionError(f"{fam.name}: radfeat and pyradiomics disagree on {bad}")
-
-
-def bench_single(fam, image, mask, settings, repeats):
-    roi, img, msk = _roi_and_sitk(image, mask, settings)
-    cls = _pyrad_class(fam.name)
-    theirs = cls(img, msk, **settings).execute()
-    ours = fam.compute(roi)
-    _compare(fam, ours, theirs)
-
-    def run_ours():
-        r, _, _ = _roi_and_sitk(image, mask, settings)  # fresh ROI: discretisation is timed too
-        fam.compute(r)
-
-    t_ours = timeit(run_ours, repeats)
-    t_theirs = timeit(lambda: cls(img, msk, **settings).execute(), max(1, repeats // 2))
-    return t_ours, t_theirs
-
-
-def bench_batch(fam, n_images, settings, repeats, n_pyrad):
-    from radfeat.preprocessing.discretize import discretize_batch
-
-    rng = np.random.default_rng(1)
-    images = rng.integers(0, 256, size=(n_images, 28, 28)).astype(np.float64)
-    masks = np.ones(images.shape, bool)
-    masks[:, 0, 0] = False  # pyradiomics needs a label and a background voxel
-    cls = _pyrad_class(fam.name)
-
-    def run_ours():
-        levels = discretize_batch(images, masks, **settings)
-        return fam.batch(levels, masks, settings)
-
-    ours = run_ours()
-    sub = []
-    for k in range(n_pyrad):
-        img = sitk.GetImageFromArray(images[k])
-        msk = sitk.GetImageFromArray(masks[k].astype(np.uint8))
-        sub.append((img, msk))
-        _compare(fam, ours[k], cls(img, msk, **settings).execute())
-    t_ours = timeit(run_ours, repeats)
-
-    def run_theirs():
-        for img, msk in sub:
-            cls(img, msk, **settings).execute()
-
-    t_theirs = timeit(run_theirs, 1) * n_images / n_pyrad  # per-image cost scaled to the full batch
-    return t_ours, t_theirs
-
-
-def bench_peers(n_images, size, repeats):
-    """radfeat's GLCM+LBP and Haralick batch kernels vs scikit-image and mahotas on the same stack.
-
-    Same input for everyone: images quantised to 16 grey levels (binCount 16, whole image as the
-    ROI); scikit-image computes ``graycomatrix`` (distance 1, 4 angles, symmetric, normed) with
-    its 6 ``graycoprops`` plus a uniform LBP (P=8, R=1) histogram; radfeat computes its 24 GLCM
-    features and the 12 LBP features; mahotas computes the 13 Haralick features in 4 directions.
+    The repeat count comes from the first timed call (the warm-up may include loading kernels):
+    as many as fit in ``budget_s``, at least 1 and at most ``max_repeats``.
     """
-    from skimage.feature import graycomatrix, graycoprops, local_binary_pattern
-
-    from radfeat.features.registry import get_family
-    from radfeat.preprocessing.discretize import discretize_batch
-
-    rng = np.random.default_rng(2)
-    images = rng.integers(0, 256, size=(n_images, size, size)).astype(np.float64)
-    images = (images + np.roll(images, 1, axis=2)) / 2  # some spatial correlation
-    masks = np.ones(images.shape, bool)
-    settings = {"binCount": 16}
-    glcm, lbp, haralick = get_family("glcm"), get_family("lbp"), get_family("haralick")
-    rows = []
-
-    def ours_glcm_lbp():
-        levels = discretize_batch(images, masks, **settings)
-        glcm.batch(levels, masks, settings)
-        lbp.batch(images, masks, settings)
-
-    levels = discretize_batch(images, masks, **settings)
-    quant = (levels - 1).astype(np.uint8)
-    props = ("contrast", "dissimilarity", "homogeneity", "energy", "correlation", "ASM")
-
-    def skimage_glcm_lbp():
-        for img, q in zip(images, quant):
-            m = graycomatrix(q, [1], [0, np.pi / 4, np.pi / 2, 3 * np.pi / 4], levels=16, symmetric=True, normed=True)
-            for p in props:
-                graycoprops(m, p)
-            codes = local_binary_pattern(img, 8, 1, "uniform")
-            np.histogram(codes, bins=10, range=(0, 10))
-
-    t_ours = timeit(ours_glcm_lbp, repeats)
-    t_peer = timeit(skimage_glcm_lbp, 1)
-    rows.append(dict(family="glcm+lbp", case=f"{n_images}x{size}^2", peer="scikit-image", radfeat_s=t_ours,
-                     peer_s=t_peer, ratio=t_peer / t_ours, images_per_s=n_images / t_ours))
-    try:
-        import mahotas
-    except ImportError:
-        return rows
-    t_ours = timeit(lambda: haralick.batch(levels, masks, settings), repeats)
-    t_peer = timeit(lambda: [mahotas.features.haralick(lv.astype(np.uint8), ignore_zeros=True) for lv in levels], 1)
-    rows.append(dict(family="haralick", case=f"{n_images}x{size}^2", peer="mahotas", radfeat_s=t_ours,
-                     peer_s=t_peer, ratio=t_peer / t_ours, images_per_s=n_images / t_ours))
-    return rows
+    out = job.run()
+    times = []
+    while True:
+        t = time.perf_counter()
+        job.run()
+        times.append(time.perf_counter() - t)
+        if len(times) >= min(max_repeats, max(1, budget_s // times[0])):
+            break
+    return statistics.median(times) * job.scale, len(times), out
 
 
-def main():
-    import logging
+def compare(ours: list, theirs: list, rtol=1e-6, atol=1e-9) -> tuple[int, list]:
+    """(number of values compared, names that differ) over the names both tools output."""
+    import numpy as np
+
+    n, bad = 0, set()
+    for a, b in zip(ours, theirs):
+        for name in a.keys() & b.keys():
+            n += 1
+            if not np.isclose(a[name], b[name], rtol=rtol, atol=atol, equal_nan=True):
+                bad.add(name)
+    return n, sorted(bad)
+
+
+#: Tools whose values must equal radfeat's (identical definitions and inputs); others are informational.
+MUST_AGREE = {"pyradiomics", "scikit-image", "mahotas"}
+
+
+def run_case(case, rows, tools, opts, quick):
+    """Time every (row, tool) of one case; returns the timing rows and the agreement records."""
+    budget, max_repeats = (0.2, 3) if quick else (1.0, 9)
+    radfeat, timings, checks = tools[0], [], []
+    for row in rows:
+        users = [t for t in tools[1:] if t.supports(case, row)]
+        if not users or not radfeat.supports(case, row):
+            continue
+        results = {}
+        for tool in [radfeat] + users:
+            job = tool.prepare(case, row, opts)
+            seconds, repeats, out = measure(job, budget, max_repeats)
+            results[tool.name] = job.values(out) if job.values else None
+            timings.append(dict(case=case.label, key=case.key, row=row, tool=tool.name, seconds=seconds,
+                                repeats=repeats, subset=job.scale != 1.0, n_images=case.n_images))
+            print(f"{case.label:<12} {row:<13} {tool.name:<16} {seconds * 1e3:10.2f} ms  ({repeats} runs)", flush=True)
+        for tool in users:
+            if results.get(tool.name) is None:
+                continue
+            n, bad = compare(results["radfeat"], results[tool.name])
+            if n == 0 and tool.name != "pyradiomics":
+                continue  # no feature in common (scikit-image's graycoprops, mahotas' LBP)
+            checks.append(dict(case=case.label, row=row, tool=tool.name, compared=n, differ=bad,
+                               required=tool.name in MUST_AGREE))
+            if bad and tool.name in MUST_AGREE:
+                print(f"  DISAGREE radfeat vs {tool.name}: {bad}", flush=True)
+    return timings, checks
+
+
+# ----------------------------------------------------------------------------------- subprocesses
+
+
+def _probe(args, env=None, timeout=900) -> dict | None:
+    cmd = [sys.executable, str(HERE / "probes.py")] + [str(a) for a in args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=timeout,
+                          check=False)
+    if proc.returncode != 0:
+        print(f"  probe {' '.join(map(str, args))} failed: {proc.stderr.strip()[-400:]}", flush=True)
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def import_times(tools, repeats) -> dict:
+    """Median seconds to import each tool's module in a fresh interpreter."""
+    out = {}
+    for tool in tools:
+        runs = [_probe(["import", tool.module]) for _ in range(repeats)]
+        runs = [r["seconds"] for r in runs if r]
+        if runs:
+            out[tool.name] = statistics.median(runs)
+            print(f"import {tool.module:<16} {out[tool.name] * 1e3:8.1f} ms (median of {len(runs)})", flush=True)
+    return out
+
+
+def compile_times(threads, cold: bool) -> dict:
+    """radfeat's first-call overhead: from the warm on-disk cache, and (``cold``) from an empty one."""
+    out = {}
+    modes = [("warm_cache", None)] + ([("cold_cache", tempfile.mkdtemp(prefix="radfeat-numba-"))] if cold else [])
+    for mode, cache in modes:
+        env = {"NUMBA_CACHE_DIR": cache} if cache else {}
+        result = _probe(["compile", "--threads", threads], env=env)
+        if result:
+            out[mode] = result
+            print(f"first call, {mode.replace('_', ' ')}: {result['total_s']:.2f} s over "
+                  f"{', '.join(r['case'] for r in result['cases'])}", flush=True)
+        if cache:
+            import shutil
+
+            shutil.rmtree(cache, ignore_errors=True)
+    return out
+
+
+#: glibc: a fixed mmap threshold stops freed large blocks from being reused unseen (see probes.py).
+MEMORY_ENV = {"MALLOC_MMAP_THRESHOLD_": "65536"}
+
+
+def memory_peaks(cases, tools, opts, quick) -> list:
+    """Peak RSS rise of each tool's whole-set extraction, one fresh process per (case, tool)."""
+    out = []
+    for case in cases:
+        for tool in tools:
+            if not tool.supports(case, "all"):
+                continue
+            args = ["memory", tool.name, case.key, "all", "--threads", opts.threads, "--subset", opts.subset]
+            result = _probe(args + (["--quick"] if quick else []), env=MEMORY_ENV)
+            if result:
+                out.append(result)
+                print(f"memory {case.label:<12} {tool.name:<16} +{result['peak_rise_mib']:8.1f} MiB "
+                      f"(process peak {result['process_peak_mib']:.0f} MiB)", flush=True)
+    return out
+
+
+# ---------------------------------------------------------------------------------------- main
+
+
+def select_tools(spec, quick):
+    """[radfeat, pyradiomics, *peers] that are installed, and notes on the ones skipped."""
+    from peers import PEER_NAMES, get_tool
+
+    names = ["pyradiomics"] if spec is None and quick else list(ALL_PEERS) if spec is None else \
+        ["pyradiomics"] + [PEER_NAMES.get(n.strip(), n.strip()) for n in spec.split(",") if n.strip()]
+    unknown = [n for n in names if n not in ALL_PEERS]
+    if unknown:
+        raise SystemExit(f"unknown peer(s) {unknown}; known: {', '.join(ALL_PEERS)}")
+    tools, skipped = [get_tool("radfeat")], {}
+    for name in dict.fromkeys(names):
+        tool = get_tool(name)
+        if tool.available():
+            tools.append(tool)
+        elif name == "pyradiomics":
+            raise SystemExit("pyradiomics is not installed: it is the reference of every ratio "
+                             "(pip install pyradiomics==3.0.1)")
+        else:
+            skipped[tool.name] = "not installed: skipped"
+    return tools, skipped
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    pin_threads(args.threads)
+    start = time.perf_counter()
+    load_start = os.getloadavg()
 
     import numba
+    import numpy as np
+    import report
+    from cases import SETTINGS_NOTE, make_case, parse_cases
+    from peers import ROWS, Options
 
-    import radiomics
+    tools, skipped = select_tools(args.peers, args.quick)
+    rows = [r for r in ROWS if args.families is None or r in args.families.split(",")]
+    opts = Options(threads=args.threads, subset=20 if args.quick else 100)
+    cases = [make_case(k, quick=args.quick) for k in parse_cases(args.cases, args.quick)]
+    for name, why in skipped.items():
+        print(f"{name}: {why}", flush=True)
 
-    radiomics.setVerbosity(logging.ERROR)
+    timings, checks = [], []
+    for case in cases:
+        t, c = run_case(case, rows, tools, opts, args.quick)
+        timings += t
+        checks += c
 
-    from radfeat.features.registry import all_families
+    imports = import_times(tools[:2] if args.quick else tools, 3 if args.quick else 5)
+    compile_ = compile_times(args.threads, cold=not (args.quick or args.no_compile))
+    memory = [] if args.no_memory else memory_peaks(cases if not args.quick else cases[:1],
+                                                    tools[:2] if args.quick else tools, opts, args.quick)
 
-    t0 = time.perf_counter()
-    import radfeat  # noqa: F401
-
-    import_time = time.perf_counter() - t0
-    wanted = set(ARGS.families.split(",")) if ARGS.families else None
-    pyrad_classes = set(radiomics.getFeatureClasses())
-    families = [f for f in all_families() if f.name in pyrad_classes and f.kind != "shape"
-                and (wanted is None or f.name in wanted)]
-    quick = ARGS.quick
-    repeats = 3 if quick else 7
-    cases = [("2D 128^2", (128, 128))] + ([] if quick else [("3D 64^3", (64, 64, 64)), ("3D 128^3", (128, 128, 128))])
-    if quick:
-        cases.append(("3D 32^3", (32, 32, 32)))
-    n_batch, n_pyrad = (200, 20) if quick else (1000, 100)
-
-    rows = []
-    for fam in families:
-        # compile time on first call (cold in-process; the on-disk cache may already hold it)
-        image, mask = make_case((16, 16))
-        roi, _, _ = _roi_and_sitk(image, mask, {"binWidth": 25})
-        t = time.perf_counter()
-        fam.compute(roi)
-        first_call = time.perf_counter() - t
-        for label, shape in cases:
-            image, mask = make_case(shape)
-            ours, theirs = bench_single(fam, image, mask, {"binWidth": 25}, repeats)
-            rows.append(dict(family=fam.name, case=label, radfeat_s=ours, pyradiomics_s=theirs,
-                             ratio=theirs / ours, first_call_s=first_call))
-            print(f"{fam.name:<10} {label:<12} radfeat {ours * 1e3:9.2f} ms  pyradiomics {theirs * 1e3:9.2f} ms  "
-                  f"x{theirs / ours:7.1f}", flush=True)
-        if fam.batch is not None:
-            ours, theirs = bench_batch(fam, n_batch, {"binCount": 32}, repeats, n_pyrad)
-            label = f"{n_batch}x28^2"
-            rows.append(dict(family=fam.name, case=label, radfeat_s=ours, pyradiomics_s=theirs,
-                             ratio=theirs / ours, images_per_s=n_batch / ours, first_call_s=first_call))
-            print(f"{fam.name:<10} {label:<12} radfeat {ours * 1e3:9.2f} ms  pyradiomics {theirs * 1e3:9.2f} ms  "
-                  f"x{theirs / ours:7.1f}  ({n_batch / ours:,.0f} images/s)", flush=True)
-
-    peer_rows = []
-    if wanted is None or {"glcm", "lbp", "haralick"} & wanted:
-        for n_images, size in ([(200, 28), (10, 128)] if quick else [(1000, 28), (100, 128)]):
-            for r in bench_peers(n_images, size, repeats):
-                peer_rows.append(r)
-                print(f"{r['family']:<10} {r['case']:<12} radfeat {r['radfeat_s'] * 1e3:9.2f} ms  {r['peer']} "
-                      f"{r['peer_s'] * 1e3:9.2f} ms  x{r['ratio']:7.1f}  ({r['images_per_s']:,.0f} images/s)",
-                      flush=True)
-
-    meta = dict(date=dt.date.today().isoformat(), quick=quick, threads=numba.get_num_threads(),
-                python=platform.python_version(), numpy=np.__version__, numba=numba.__version__,
-                pyradiomics=radiomics.__version__, machine=platform.machine(), cpus=os.cpu_count(),
-                import_radfeat_s=import_time,
-                settings="binWidth 25 (single images, grey values 0..400), binCount 32 (28x28 batch)")
-    table = ["| family | case | radfeat | pyradiomics | speed-up |", "| --- | --- | ---: | ---: | ---: |"]
-    for r in rows:
-        extra = f" ({r['images_per_s']:,.0f} img/s)" if "images_per_s" in r else ""
-        table.append(f"| {r['family']} | {r['case']} | {r['radfeat_s'] * 1e3:.2f} ms{extra} | "
-                     f"{r['pyradiomics_s'] * 1e3:.1f} ms | {r['ratio']:.1f}x |")
-    if peer_rows:
-        table += ["", "| features | batch | radfeat | peer | speed-up |", "| --- | --- | ---: | ---: | ---: |"]
-        for r in peer_rows:
-            table.append(f"| {r['family']} | {r['case']} | {r['radfeat_s'] * 1e3:.1f} ms ({r['images_per_s']:,.0f} img/s)"
-                         f" | {r['peer']} {r['peer_s'] * 1e3:.0f} ms | {r['ratio']:.1f}x |")
-    md = "\n".join(table)
+    result = dict(
+        format=2,
+        meta=dict(date=dt.date.today().isoformat(), quick=args.quick, threads=args.threads,
+                  numba_threads=numba.get_num_threads(), python=platform.python_version(), numpy=np.__version__,
+                  numba=numba.__version__, machine=platform.machine(), cpus=os.cpu_count(),
+                  load_average_start=load_start[0], load_average_end=os.getloadavg()[0],
+                  command=" ".join(["python benchmarks/speed.py"] + (argv if argv is not None else sys.argv[1:])),
+                  settings=SETTINGS_NOTE, batch_subset=opts.subset),
+        tools={t.name: dict(module=t.module, version=t.version, threads=t.threads, compared_on=t.compared_on, notes=t.notes,
+                            per_image=t.per_image) for t in tools},
+        skipped=skipped,
+        cases=[dict(key=c.key, label=c.label, kind=c.kind, n_roi=c.n_roi, n_images=c.n_images,
+                    n_levels=c.n_levels, settings=c.settings) for c in cases],
+        timings=timings, agreement=checks, imports=imports, compile=compile_, memory=memory,
+    )
+    result["scaling"] = report.scaling(result)
+    result["targets"] = report.targets(result)
+    result["meta"]["wall_s"] = time.perf_counter() - start
+    md = report.markdown(result)
     print()
     print(md)
-    if not ARGS.no_save and not quick:
-        out = Path(ARGS.out)
+    if not (args.no_save or args.quick):
+        out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        stem = out / f"speed-{meta['date']}"
-        stem.with_suffix(".json").write_text(json.dumps(dict(meta=meta, rows=rows, peers=peer_rows), indent=2))
-        stem.with_suffix(".md").write_text(f"Run: {json.dumps(meta)}\n\n{md}\n")
+        stem = out / f"speed-{result['meta']['date']}"
+        stem.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
+        stem.with_suffix(".md").write_text(md + "\n")
         print(f"\nwrote {stem}.json and .md")
+    failed = [c for c in checks if c["required"] and (c["differ"] or not c["compared"])]
+    if failed:
+        print(f"\nFAILED: radfeat disagrees with {len(failed)} reference result(s): "
+              + "; ".join(f"{c['case']} {c['row']} vs {c['tool']}: {c['differ'][:5] or 'no common feature'}" for c in failed))
+        return 1
+    print(f"\nagreement: {sum(c['compared'] for c in checks if c['required'])} values checked, all within rtol 1e-6; "
+          f"wall time {result['meta']['wall_s']:.0f} s")
     return 0
 
 
