@@ -1,6 +1,11 @@
-"""Copy the latest speed results into README.md, between the ``<!-- speed -->`` and ``<!-- /speed -->`` markers.
+"""Copy the latest results into README.md, each between its markers.
 
     python benchmarks/update_readme.py [--result benchmarks/results/speed-<date>.json] [--readme README.md]
+
+``<!-- speed -->``: the newest speed suite result (below). ``<!-- benchmark -->``: every full
+``radfeat benchmark`` run under ``benchmarks/results/<name>/results.json`` (quick runs are skipped),
+one table per data set beside the published figures it carries. ``<!-- batch -->``: the newest
+``benchmarks/results/batch-*.md`` (benchmarks/batch_throughput.py).
 
 The latest result is the newest ``benchmarks/results/speed-*.json``; its block is rendered by
 ``benchmarks/report.py`` (``readme_block``: targets, whole feature set per case, per-family
@@ -62,12 +67,48 @@ def latest_result() -> Path:
     return found[-1]
 
 
-def replace_block(text: str, new: str) -> str:
+def replace_block(text: str, new: str, start_marker=START, end_marker=END) -> str:
     """``text`` with everything between the markers replaced by ``new`` (markers kept)."""
-    if START not in text or END not in text:
-        raise SystemExit(f"README has no {START} ... {END} block")
-    start, end = text.index(START), text.index(END)
-    return text[: start + len(START)] + "\n" + new + "\n" + text[end:]
+    if start_marker not in text or end_marker not in text:
+        raise SystemExit(f"README has no {start_marker} ... {end_marker} block")
+    start, end = text.index(start_marker), text.index(end_marker)
+    return text[: start + len(start_marker)] + "\n" + new + "\n" + text[end:]
+
+
+def _budget(spec: dict, runs: list) -> str:
+    if spec.get("kind") == "cnn":
+        return f"{spec.get('epochs', 100)} epochs"
+    n = next((r["details"].get("n_features") for r in runs), None)
+    return f"{spec.get('model', 'svm')}, {n} features"
+
+
+def benchmark_block() -> str:
+    """One table per full benchmark run: our methods (mean ± std over seeds) and the published figures."""
+    out = []
+    for path in sorted((HERE / "results").glob("*/results.json")):
+        res = json.loads(path.read_text())
+        if res.get("quick"):
+            continue
+        ds, methods = res["dataset"], res["config"]["methods"]
+        out += [f"**{ds['name']}** — {ds['counts']['train']}/{ds['counts']['val']}/{ds['counts']['test']} "
+                f"train/val/test, {ds['n_classes']} classes, seeds {', '.join(map(str, res['seeds']))} "
+                f"([report]({path.parent.relative_to(ROOT)}/report.md))", "",
+                "| method | kind | model / budget | ACC | AUC | time per run |", "| --- | --- | --- | ---: | ---: | ---: |"]
+        for row in res["summary"]:
+            spec = methods.get(row["method"], {})
+            runs = [r for r in res["runs"] if r["method"] == row["method"]]
+            out.append(f"| {row['method']} | {row['kind']} | {_budget(spec, runs)} | {row['accuracy_mean']:.3f} ± "
+                       f"{row['accuracy_std']:.3f} | {row['auc_mean']:.3f} ± {row['auc_std']:.3f} | "
+                       f"{row['total_s_mean']:,.0f} s |")
+        for pub in res.get("published", []):
+            out.append(f"| {pub['method']} (published) | — | — | {pub['accuracy']:.3f} | {pub['auc']:.3f} | — |")
+        out.append("")
+    return "\n".join(out).rstrip() or "(no full benchmark run under benchmarks/results yet)"
+
+
+def batch_block() -> str:
+    found = sorted((HERE / "results").glob("batch-*.md"))
+    return found[-1].read_text().rstrip() if found else "(no batch throughput run yet)"
 
 
 def main(argv=None) -> int:
@@ -76,9 +117,13 @@ def main(argv=None) -> int:
     p.add_argument("--readme", type=Path, default=ROOT / "README.md", help="file to update (default: README.md)")
     a = p.parse_args(argv)
     result_path = a.result or latest_result()
-    text = a.readme.read_text()
-    a.readme.write_text(replace_block(text, block(json.loads(result_path.read_text()))))
-    print(f"{a.readme.name} speed block updated from {result_path.name}")
+    text = replace_block(a.readme.read_text(), block(json.loads(result_path.read_text())))
+    if "<!-- benchmark -->" in text:
+        text = replace_block(text, benchmark_block(), "<!-- benchmark -->", "<!-- /benchmark -->")
+    if "<!-- batch -->" in text:
+        text = replace_block(text, batch_block(), "<!-- batch -->", "<!-- /batch -->")
+    a.readme.write_text(text)
+    print(f"{a.readme.name} updated: speed block from {result_path.name}, benchmark and batch blocks")
     return 0
 
 

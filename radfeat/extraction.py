@@ -62,10 +62,29 @@ class LoadedCase:
         if mask is None:
             self.mask = whole_image_mask(self.image)
         else:
-            self.mask = select_label_map(read_image(mask, spacing=spacing), label_channel, self.mask_name)
+            self.mask = _label_map(read_image(mask, spacing=spacing), label_channel, self.mask_name)
 
     def labels(self) -> list[int]:
         return mask_labels(self.mask)
+
+
+#: Below this many voxels a scalar mask is cast to UInt32 through numpy: sitk.Cast starts its
+#: thread pool, about a millisecond on any image, more than the whole cast of a small one.
+_NUMPY_CAST_MAX_VOXELS = 1 << 18
+
+
+def _label_map(mask, label_channel, name):
+    """:func:`select_label_map` (a scalar UInt32 label map), quicker for small scalar masks."""
+    if mask.GetNumberOfComponentsPerPixel() != 1 or mask.GetNumberOfPixels() > _NUMPY_CAST_MAX_VOXELS:
+        return select_label_map(mask, label_channel, name)
+    if mask.GetPixelID() == sitk.sitkUInt32:
+        return sitk.Image(mask)  # a copy, as sitk.Cast returns
+    arr = sitk.GetArrayViewFromImage(mask)
+    if arr.dtype.kind not in "iub":  # float labels: leave their conversion to SimpleITK
+        return select_label_map(mask, label_channel, name)
+    out = sitk.GetImageFromArray(arr.astype(np.uint32))  # integer casts wrap like C++ static_cast
+    out.CopyInformation(mask)
+    return out
 
 
 class Extractor:
@@ -132,11 +151,13 @@ class Extractor:
                     raise ConfigError(f"autoSegment labels its ROI 1, but label {label} was asked for")
                 mask = segmentation
                 case.notes["roi"] = f"automatic segmentation ({s['autoSegment']})"
-        mask = check_geometry(image, mask, tolerance=s["geometryTolerance"], correct=s["correctMask"],
-                              image_name=case.image_name, mask_name=case.mask_name)
+        if not _same_grid(image, mask):  # on the very same grid check_geometry returns the mask as is
+            mask = check_geometry(image, mask, tolerance=s["geometryTolerance"], correct=s["correctMask"],
+                                  image_name=case.image_name, mask_name=case.mask_name)
         # Validate the ROI on the original grid first so errors name the input as given.
-        check_roi(sitk.GetArrayViewFromImage(mask), label, minimumROIDimensions=s["minimumROIDimensions"],
-                  minimumROISize=s["minimumROISize"], name=case.mask_name)
+        first_box = check_roi(sitk.GetArrayViewFromImage(mask), label, minimumROIDimensions=s["minimumROIDimensions"],
+                              minimumROISize=s["minimumROISize"], name=case.mask_name)
+        grid_mask = mask
         classes = self._classes_for(image.GetDimension(), case.is_rgb)
         colour = image if case.is_rgb else None
         image = grey_channel(image, s["colorChannel"], case.image_name) if case.is_rgb else image
@@ -147,12 +168,17 @@ class Extractor:
 
         image_arr = sitk.GetArrayViewFromImage(image)
         mask_arr = sitk.GetArrayFromImage(mask)
-        box = check_roi(mask_arr, label, minimumROIDimensions=s["minimumROIDimensions"],
-                        minimumROISize=s["minimumROISize"], name=case.mask_name)
-        roi_values = image_arr[mask_arr == label]
-        if not np.all(np.isfinite(roi_values)):
-            bad = int(np.sum(~np.isfinite(roi_values)))
-            raise NonFiniteValueError(f"{case.image_name}: {bad} NaN/infinite voxel(s) inside ROI label {label}")
+        if mask is grid_mask:  # not resampled nor cropped: the same check gives the same box
+            box = first_box
+        else:
+            box = check_roi(mask_arr, label, minimumROIDimensions=s["minimumROIDimensions"],
+                            minimumROISize=s["minimumROISize"], name=case.mask_name)
+        if image_arr.dtype.kind not in "iub":  # integers are always finite
+            box_slices = _box_slices(box)
+            roi_values = image_arr[box_slices][mask_arr[box_slices] == label]
+            if not np.all(np.isfinite(roi_values)):
+                bad = int(np.sum(~np.isfinite(roi_values)))
+                raise NonFiniteValueError(f"{case.image_name}: {bad} NaN/infinite voxel(s) inside ROI label {label}")
 
         shape_mask_arr, texture_mask_arr, texture_box = mask_arr, mask_arr, box
         if s["resegmentRange"] is not None or s["outlierSigma"] is not None:
@@ -169,13 +195,14 @@ class Extractor:
         spacing = tuple(image.GetSpacing())[::-1]  # array axis order
         features = OrderedDict()
         families = [(get_family(name), wanted) for name, wanted in classes]
-        shape_roi = _crop_roi(image_arr, shape_mask_arr == label, box, spacing, s, "original")
+        crops = {}  # the boolean ROI of each (label map, box), computed once
+        shape_roi = _crop_roi(image_arr, shape_mask_arr, label, box, spacing, s, "original", crops)
         for family, wanted in families:
             if family.kind == "shape":
                 features.update(_run_family(family, wanted, shape_roi, "original"))
         if colour is not None:
-            colour_roi = _crop_roi(sitk.GetArrayViewFromImage(colour), texture_mask_arr == label, texture_box,
-                                   spacing, s, "original")
+            colour_roi = _crop_roi(sitk.GetArrayViewFromImage(colour), texture_mask_arr, label, texture_box,
+                                   spacing, s, "original", crops)
             for family, wanted in families:
                 if family.input == "rgb":
                     features.update(_run_family(family, wanted, colour_roi, "original"))
@@ -187,7 +214,7 @@ class Extractor:
                 texture_mask.CopyInformation(mask)
             for filtered, prefix, kwargs in iter_image_types(image, texture_mask, self.config.image_types, s):
                 filtered_arr = sitk.GetArrayViewFromImage(filtered)
-                roi = _crop_roi(filtered_arr, texture_mask_arr == label, texture_box, spacing, kwargs, prefix)
+                roi = _crop_roi(filtered_arr, texture_mask_arr, label, texture_box, spacing, kwargs, prefix, crops)
                 for family, wanted in grey:
                     features.update(_run_family(family, wanted, roi, prefix))
         return features
@@ -277,16 +304,48 @@ class Extractor:
         return names
 
 
-def _crop_roi(image_arr, roi_arr, box, spacing, settings, prefix) -> RoiData:
-    slices = tuple(slice(box[2 * a], box[2 * a + 1] + 1) for a in range(len(box) // 2))[::-1]
-    return RoiData(image_arr[slices], roi_arr[slices], spacing, settings, prefix)
+def _same_grid(image, mask) -> bool:
+    """Exactly equal size, spacing, origin and direction (then every geometry check passes)."""
+    return (image.GetDimension() == mask.GetDimension() and image.GetSize() == mask.GetSize()
+            and image.GetSpacing() == mask.GetSpacing() and image.GetOrigin() == mask.GetOrigin()
+            and image.GetDirection() == mask.GetDirection())
+
+
+def _box_slices(box):
+    """Array slices (z, y, x order) of a bounding box in pyradiomics' (x, y, z) interleaved layout."""
+    return tuple(slice(box[2 * a], box[2 * a + 1] + 1) for a in range(len(box) // 2))[::-1]
+
+
+def _crop_roi(image_arr, mask_arr, label, box, spacing, settings, prefix, crops) -> RoiData:
+    slices = _box_slices(box)
+    key = (id(mask_arr), tuple(int(b) for b in box))
+    roi = crops.get(key)
+    if roi is None:
+        roi = crops[key] = mask_arr[slices] == label
+    return RoiData(image_arr[slices], roi, spacing, settings, prefix)
 
 
 def _run_family(family, wanted, roi: RoiData, prefix: str):
     values = compute_family(family, roi)
-    index = {n: i for i, n in enumerate(family.value_names(roi.settings))}
-    names = wanted or family.names_for(roi.settings)
-    return [(f"{prefix}_{family.name}_{n}", float(values[index[n]])) for n in names]
+    if family.names is None:  # names independent of the settings: built once per output layout
+        key = (id(family), prefix, tuple(wanted or ()))
+        layout = _LAYOUTS.get(key)
+        if layout is None:
+            layout = _LAYOUTS[key] = _layout(family, wanted, roi.settings, prefix)
+    else:
+        layout = _layout(family, wanted, roi.settings, prefix)
+    columns, index = layout
+    return list(zip(columns, np.asarray(values, dtype=np.float64)[index].tolist()))
+
+
+#: (id of the registered family, prefix, wanted) -> output column names and their value indices
+_LAYOUTS: dict = {}
+
+
+def _layout(family, wanted, settings, prefix):
+    index = {n: i for i, n in enumerate(family.value_names(settings))}
+    names = wanted or family.names_for(settings)
+    return [f"{prefix}_{family.name}_{n}" for n in names], np.array([index[n] for n in names], dtype=np.intp)
 
 
 def extract(image, mask=None, params=None, *, spacing=None, **settings) -> "OrderedDict[str, float]":

@@ -57,3 +57,25 @@ def test_values_on_bin_edges(settings):
     msk = rng.random(img.shape) < 0.9
     theirs, _ = imageoperations.binImage(img, msk, **settings)
     np.testing.assert_array_equal(discretize(img, msk, **settings)[0], theirs)
+
+
+@pytest.mark.parametrize("settings", [{"binWidth": 25}, {"binWidth": 3.7}, {"binCount": 7},
+                                      {"binWidth": 10, "compat": "ibsi"},
+                                      {"binWidth": 10, "compat": "ibsi", "binOrigin": -600}])
+def test_any_dtype_and_strides_equal_the_float64_path(settings):
+    # the kernels read integer / float32 / strided images directly; the levels and edges must be
+    # those of the contiguous float64 copy (boolean indexing + bin_edges + digitize)
+    from radfeat._kernels.discretize import digitize_masked
+
+    rng = np.random.default_rng(3)
+    base = rng.integers(-500, 500, size=(7, 9, 8))
+    images = [base.astype(np.int16), base.astype(np.float32) / 3, base.astype(np.uint16) + 600,
+              rng.normal(0, 100, (9, 12)), base.astype(np.float64).transpose(2, 0, 1)]
+    for image in images:
+        mask = rng.random(image.shape) < 0.6
+        levels, edges = discretize(image, mask, **settings)
+        f = np.ascontiguousarray(image, dtype=np.float64)
+        ref_edges = bin_edges(f[mask], binWidth=settings.get("binWidth", 25), binCount=settings.get("binCount"),
+                              compat=settings.get("compat", "pyradiomics"), origin=settings.get("binOrigin"))
+        np.testing.assert_array_equal(edges, ref_edges)
+        np.testing.assert_array_equal(levels, digitize_masked(f, np.ascontiguousarray(mask), ref_edges))

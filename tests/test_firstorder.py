@@ -8,7 +8,7 @@ import SimpleITK as sitk
 
 from conftest import (CASES, IBSI_DIR, assert_features_close, ibsi_reference, ibsi_within, load_case,
                       pyradiomics_features, radfeat_features)
-from radfeat._kernels.firstorder import firstorder_batch
+from radfeat._kernels.firstorder import firstorder_batch, firstorder_from_values
 from radfeat.features.firstorder import FEATURES, compute_firstorder
 from radfeat.features.roi import RoiData
 
@@ -133,3 +133,59 @@ def test_ibsi_digital_phantom(data_dir):
     assert not failures, failures
     # pyradiomics' Kurtosis is the plain 4th standardised moment; IBSI reports excess kurtosis (-3).
     assert ibsi_within(ours["original_firstorder_Kurtosis"] - 3, *ref["stat_kurt"])
+
+
+# ---------------------------------------------------------------------------------------------
+# percentiles by counting / bucketing instead of a sort: exactly numpy's order statistics
+# ---------------------------------------------------------------------------------------------
+
+def _value_sets(rng):
+    yield "integers", rng.integers(-1000, 1000, 5000).astype(float)          # counting
+    yield "wide integers", rng.integers(0, 10**9, 3000).astype(float)         # bucketing
+    yield "few levels", rng.integers(0, 3, 2000).astype(float)
+    yield "normal", rng.normal(0, 1, 7000)
+    yield "one decimal", np.round(rng.normal(0, 100, 4000), 1)
+    yield "skewed", np.exp(rng.normal(0, 20, 6000)) * rng.choice([-1.0, 1.0], 6000)
+    yield "outliers", np.concatenate([rng.random(9000), [1e12, -1e300]])    # one bucket holds nearly all
+    yield "tiny range", 1.0 + rng.integers(0, 5, 3000) * np.spacing(1.0)
+    yield "constant", np.full(500, 7.25)
+    yield "sorted", np.sort(rng.normal(0, 1, 5000))[::-1].copy()
+    yield "small", rng.normal(0, 1, 7)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_percentiles_are_numpys_order_statistics(seed):
+    rng = np.random.default_rng(seed)
+    for name, values in _value_sets(rng):
+        out = np.empty(len(FEATURES))
+        firstorder_from_values(values, np.ones(values.size, np.int64), 0.0, 1.0, out)
+        f = _by_name(out)
+        p10, p25, p50, p75, p90 = np.percentile(values, [10, 25, 50, 75, 90])
+        assert f["10Percentile"] == p10 and f["90Percentile"] == p90 and f["Median"] == p50, name
+        assert f["InterquartileRange"] == p75 - p25, name
+        assert f["Minimum"] == values.min() and f["Maximum"] == values.max(), name
+        robust = values[(values >= p10) & (values <= p90)]
+        # (summation order differs: allow rounding relative to the values' size)
+        assert f["RobustMeanAbsoluteDeviation"] == pytest.approx(np.mean(np.abs(robust - robust.mean())),
+                                                                 rel=1e-9, abs=1e-13 * np.abs(robust).max()), name
+
+
+def test_masked_kernel_reads_any_dtype_and_strides():
+    rng = np.random.default_rng(5)
+    base = rng.integers(-300, 300, size=(9, 14, 11))
+    mask = rng.random(base.shape) < 0.6
+    ref = compute_firstorder(RoiData(base.astype(np.float64), mask, (1.0, 2.0, 0.5), {"binWidth": 20}))
+    for image in (base.astype(np.int16), base.astype(np.float32), base.astype(np.int32)[:, ::-1].copy()[:, ::-1]):
+        got = compute_firstorder(RoiData(image, mask, (1.0, 2.0, 0.5), {"binWidth": 20}))
+        np.testing.assert_array_equal(got, ref)
+
+
+def test_two_distinct_values_give_nan_robust_mad_like_pyradiomics():
+    # no voxel lies between P10 and P90: pyradiomics' nanmean of nothing is NaN
+    image = sitk.GetImageFromArray(np.array([[1.0, 2.0, 5.0]]))
+    mask = sitk.GetImageFromArray(np.array([[1, 1, 0]], dtype=np.uint8))
+    mask.CopyInformation(image)
+    theirs = pyradiomics_features(image, mask, {"binWidth": 1, "minimumROIDimensions": 1})
+    ours = radfeat_features(image, mask, {"binWidth": 1, "minimumROIDimensions": 1})
+    assert np.isnan(theirs["original_firstorder_RobustMeanAbsoluteDeviation"])
+    assert_features_close(ours, theirs)

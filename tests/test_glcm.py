@@ -322,6 +322,67 @@ def test_symmetric_eigenvalues_match_lapack():
                                    rtol=0, atol=1e-12 * np.abs(a).max())
 
 
+def _structured_counts(rng, kind, g):
+    c = rng.integers(0, 5, size=(g, g)).astype(float) * (rng.random((g, g)) < 0.7)
+    h = g // 2
+    if kind == "blocks":  # two groups of levels that never meet: eigenvalue 1 twice, MCC 1
+        c[:h, h:] = 0
+        c[h:, :h] = 0
+    elif kind == "bipartite":  # levels only ever meet the other group: eigenvalue -1
+        c[:h, :h] = 0
+        c[h:, h:] = 0
+    elif kind == "empty rows":  # levels without a neighbour in this direction (px or py zero)
+        c[rng.random(g) < 0.3, :] = 0
+        c[:, rng.random(g) < 0.3] = 0
+    elif kind == "rank one":  # independent rows and columns: second eigenvalue 0
+        c = np.outer(rng.integers(1, 5, g), rng.integers(1, 5, g)).astype(float)
+    return c
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+@pytest.mark.parametrize("kind", ["random", "blocks", "bipartite", "empty rows", "rank one"])
+def test_mcc_matches_numpy_on_degenerate_matrices(kind, symmetric):
+    # the deflated Householder + Laguerre path (or its exact fallback) against pyradiomics' own
+    # formula, wherever the second eigenvalue is not rounding noise around 0
+    rng = np.random.default_rng(21)
+    for g in (2, 3, 5, 9, 17, 32):
+        for _ in range(4):
+            c = _structured_counts(rng, kind, g)
+            if symmetric:
+                c = c + c.T
+            if c.sum() == 0:
+                continue
+            p = c / c.sum()
+            px, py = p.sum(1), p.sum(0)
+            re, im, cplx = K._mcc_lambda2(p, px, (px if symmetric else py), symmetric)
+            expected = mcc_numpy(p)
+            got = np.sqrt(complex(re, im)).real if cplx else np.sqrt(max(re, 0.0))
+            if not expected >= 1e-6:  # an exact 0: noise (or NaN) on both sides; combine_angles zeroes it
+                assert not got >= 1e-6
+            else:
+                assert got == pytest.approx(expected, rel=1e-9), (kind, g)
+
+
+def test_tridiagonal_extremes_match_lapack():
+    rng = np.random.default_rng(22)
+    for n in (1, 2, 3, 8, 31, 64):
+        for build in ("random", "blocks", "low rank", "diagonal"):
+            a = rng.normal(size=(n, n))
+            a = a + a.T
+            if build == "blocks":
+                a[: n // 2, n // 2:] = a[n // 2:, : n // 2] = 0.0
+            elif build == "low rank":
+                v = rng.normal(size=(n, 2))
+                a = v @ v.T  # a cluster of (near) zero eigenvalues at the bottom
+            elif build == "diagonal":
+                a = np.diag(rng.integers(0, 3, n).astype(float))
+            ev = np.linalg.eigvalsh(a)
+            d, e = K._tridiagonalize(a.copy())
+            lo, hi = K._tridiagonal_extremes(d, e)
+            scale = max(np.abs(ev).max(), 1e-300)
+            assert abs(lo - ev[0]) <= 1e-13 * scale and abs(hi - ev[-1]) <= 1e-13 * scale, (n, build)
+
+
 # ------------------------------------------------------------- hooks for textureAggregation
 
 

@@ -196,5 +196,24 @@ def test_parallel_accumulation_equals_serial():
                                   K.glrlm_accumulate(q, angles, 3, 13))
 
 
+def test_plane_sweep_counts_equal_line_walk():
+    # every offset, either orientation, on boxes with and without neighbouring ROI voxels
+    from radfeat._kernels import glrlm as K
+
+    rng = np.random.default_rng(4)
+    offsets = [(a, b, c) for a in (-1, 0, 1) for b in (-1, 0, 1) for c in (-1, 0, 1) if (a, b, c) != (0, 0, 0)]
+    for trial in range(60):
+        shape = tuple(int(v) for v in rng.integers(1, 8, 3))
+        levels = int(rng.integers(1, 4))
+        q = rng.integers(0, levels, shape).astype(np.int32)
+        q[rng.random(shape) < (0.9 if trial % 5 == 0 else 0.3)] = -1  # sparse ROIs: no adjacent voxels
+        for dz, dy, dx in offsets:
+            walked = np.zeros((levels, max(shape)))
+            K._accumulate_angle(q, dz, dy, dx, walked)
+            swept = np.zeros_like(walked)
+            K._accumulate_angle_swept(q, dz, dy, dx, swept)
+            np.testing.assert_array_equal(swept, walked, err_msg=f"{shape} {(dz, dy, dx)}")
+
+
 def test_merge_directions_is_unweighted_sum():
     ORACLE.compare_merged(*cropped_case("breast1"), {"binWidth": 25})

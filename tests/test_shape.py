@@ -382,6 +382,72 @@ def test_parallel_paths_equal_serial_paths():
         assert max(low, serial) == brute
 
 
+def test_diameters_equal_brute_force_exactly():
+    # line ends, plane hulls and block culling only skip pairs that cannot be the longest:
+    # every maximum must equal the brute-force one bit for bit
+    rng = np.random.default_rng(11)
+    for trial in range(40):
+        size = tuple(int(v) for v in rng.integers(1, 10, 3))
+        mask = np.pad(rng.random(size) < rng.uniform(0.2, 0.9), 1)
+        if not mask.any():
+            continue
+        spacing = rng.uniform(0.3, 2.5, 3)
+        G = kernels.boundary_vertices(mask)
+        phys = (0.5 * G) * spacing
+        brute = np.zeros(4)
+        for i in range(len(G)):
+            d = phys[i] - phys
+            d2 = d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1] + d[:, 2] * d[:, 2]
+            brute[3] = max(brute[3], d2.max())
+            for axis in range(3):
+                brute[axis] = max(brute[axis], d2[G[:, axis] == G[i, axis]].max())
+        np.testing.assert_array_equal(kernels.mesh_diameters(G, spacing), np.sqrt(brute))
+        np.testing.assert_array_equal(kernels._diameters_serial(G, spacing, False), np.sqrt(brute))
+        flat = kernels.boundary_vertices(mask[1:2])  # one z plane: the 2D overall diameter
+        if len(flat):
+            phys = (0.5 * flat) * spacing
+            d2 = max(((phys[i] - phys) ** 2 @ np.ones(3)).max() for i in range(len(flat)))
+            assert kernels.mesh_diameters(flat, spacing, True)[3] == pytest.approx(np.sqrt(d2), rel=1e-15)
+
+
+def test_marching_cubes_skips_only_empty_cubes():
+    # the sliding cube index against the per-cube index: same triangles, same sums, same bits
+    rng = np.random.default_rng(12)
+    for _ in range(10):
+        mask = np.pad(rng.random(tuple(int(v) for v in rng.integers(1, 9, 3))) < 0.5, 1)
+        spacing = rng.uniform(0.3, 2.5, 3)
+        area, vol6 = np.zeros(mask.shape[0] - 1), np.zeros(mask.shape[0] - 1)
+        kernels._slabs_serial(mask, spacing, area, vol6)
+        for iz in range(mask.shape[0] - 1):
+            a_ref = v_ref = 0.0
+            for iy in range(mask.shape[1] - 1):
+                for ix in range(mask.shape[2] - 1):
+                    idx = kernels._cube_index(mask, iz, iy, ix)
+                    sign = 1.0
+                    if idx & 0x80:
+                        idx ^= 0xFF
+                        sign = -1.0
+                    t = 0
+                    while kernels.TRI_TABLE[idx, 3 * t] >= 0:
+                        a, v = kernels._triangle(iz, iy, ix, *kernels.TRI_TABLE[idx, 3 * t:3 * t + 3], *spacing)
+                        a_ref += a
+                        v_ref += sign * v
+                        t += 1
+            assert area[iz] == a_ref and vol6[iz] == v_ref
+
+
+def test_covariance_from_index_moments():
+    from radfeat.features.shape import _covariance
+
+    rng = np.random.default_rng(13)
+    for shape_ in [(5, 6), (30, 20, 10), (3, 1, 7), (1, 1, 4)]:
+        mask = rng.random(shape_) < 0.5
+        mask.flat[0] = True
+        spacing = rng.uniform(0.3, 2.5, mask.ndim)
+        ref = kernels.roi_covariance(np.argwhere(mask).astype(np.int64), spacing)
+        np.testing.assert_allclose(_covariance(mask, spacing), ref, rtol=0, atol=1e-13 * np.abs(ref).max() + 1e-300)
+
+
 # ---------------------------------------------------------------------------------------------
 # IBSI-1 digital phantom
 # ---------------------------------------------------------------------------------------------

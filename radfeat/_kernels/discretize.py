@@ -111,5 +111,30 @@ def digitize_masked(image, mask, edges):
     out = np.zeros(flat_i.shape[0], dtype=np.int64)
     for j in range(flat_i.shape[0]):
         if flat_m[j]:
-            out[j] = _digitize_guess(flat_i[j], edges, e0, inv)
+            out[j] = _digitize_guess(np.float64(flat_i[j]), edges, e0, inv)
     return out.reshape(image.shape)
+
+
+@jit
+def masked_min_max(image, mask):
+    """Minimum and maximum (as float64) of ``image`` inside ``mask`` (any shape, C order).
+
+    Returns ``(min, max, count, has_nan)``; NaN voxels are counted but not compared.
+    """
+    flat_i = image.ravel()
+    flat_m = mask.ravel()
+    mn = np.inf
+    mx = -np.inf
+    n = 0
+    has_nan = False
+    for j in range(flat_i.shape[0]):
+        if flat_m[j]:
+            v = np.float64(flat_i[j])
+            n += 1
+            if v != v:
+                has_nan = True
+            if v < mn:
+                mn = v
+            if v > mx:
+                mx = v
+    return mn, mx, n, has_nan

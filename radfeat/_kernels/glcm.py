@@ -30,6 +30,12 @@ _MCC_REL_BOUND = 1e-8
 # Second eigenvalues below this are rounding noise around an exact 0 (Q's largest eigenvalue is 1).
 _MCC_ZERO = 1e-13
 
+# Entropy sums: log2(1 + t) is replaced by its series (t - t^2/2) / ln 2 for t <= _SPLIT_T, where
+# the t^3/3 left out is below 1e-19; _MEMO cells remember the last p log2(p + eps) they computed.
+_SPLIT_T = 1e-6
+_INV_LN2 = 1.4426950408889634
+_MEMO = 64
+
 
 # ------------------------------------------------------------------------------- accumulation
 
@@ -83,6 +89,35 @@ def glcm_accumulate_parallel(q, angles, n_gray, n_chunks):
 
 
 @jit
+def _normalize_counts(counts, symmetric):
+    # glcm_normalize without weights, in one pass: the counts are integers, so the sum of the
+    # symmetrised matrix is exactly twice theirs and every cell gets the same bits as before.
+    na, g, _ = counts.shape
+    totals = np.empty(na)
+    n_keep = 0
+    for a in range(na):
+        t = 0.0
+        for i in range(g):
+            for j in range(g):
+                t += counts[a, i, j]
+        totals[a] = 2.0 * t if symmetric else t
+        if totals[a] != 0 or na == 1:
+            n_keep += 1
+    out = np.empty((n_keep, g, g))
+    k = 0
+    for a in range(na):
+        if totals[a] != 0 or na == 1:
+            total = totals[a] if totals[a] != 0 else np.nan
+            c = counts[a]
+            o = out[k]
+            for i in range(g):
+                for j in range(g):
+                    o[i, j] = ((c[i, j] + c[j, i]) if symmetric else c[i, j]) / total
+            k += 1
+    return out
+
+
+@jit
 def glcm_normalize(counts, symmetric, weights, weighted):
     """Symmetrise, weight, drop empty angles and normalise, as pyradiomics' ``_calculateMatrix``.
 
@@ -91,6 +126,8 @@ def glcm_normalize(counts, symmetric, weights, weighted):
     is divided by NaN (pyradiomics marks it so and its features become NaN).
     """
     na, g, _ = counts.shape
+    if not weighted:
+        return _normalize_counts(counts, symmetric)
     p = counts.copy()
     if symmetric:
         for a in range(na):
@@ -270,15 +307,172 @@ def _mcc_exact(p, px, py):
 
 
 @jit
+def _tridiagonalize(a):
+    """Householder reduction of the symmetric matrix ``a`` (overwritten) to tridiagonal form.
+
+    Returns the diagonal ``d`` and the off-diagonal ``e`` (``e[k]`` couples ``k`` and ``k + 1``;
+    ``e[n - 1] = 0``). Full storage, so every inner loop is a plain (vectorisable) row update.
+    """
+    n = a.shape[0]
+    d = np.zeros(n)
+    e = np.zeros(n)
+    v = np.empty(n)
+    p = np.empty(n)
+    w = np.empty(n)
+    for k in range(n - 2):
+        d[k] = a[k, k]
+        s = 0.0
+        for i in range(k + 2, n):
+            s += a[i, k] * a[i, k]
+        x0 = a[k + 1, k]
+        if s == 0.0:  # already tridiagonal in this column
+            e[k] = x0
+            continue
+        norm = math.sqrt(x0 * x0 + s)
+        alpha = -norm if x0 >= 0.0 else norm
+        v0 = x0 - alpha
+        beta = 2.0 / (v0 * v0 + s)
+        m = n - k - 1
+        o = k + 1
+        v[0] = v0
+        for i in range(1, m):
+            v[i] = a[o + i, k]
+        for i in range(m):
+            p[i] = 0.0
+        for j in range(m):  # p = beta * A22 v, row by row (A22 is symmetric)
+            bj = beta * v[j]
+            row = a[o + j]
+            for i in range(m):
+                p[i] += bj * row[o + i]
+        pv = 0.0
+        for i in range(m):
+            pv += p[i] * v[i]
+        half = 0.5 * beta * pv
+        for i in range(m):
+            w[i] = p[i] - half * v[i]
+        for i in range(m):  # A22 -= v w^T + w v^T
+            vi = v[i]
+            wi = w[i]
+            row = a[o + i]
+            for j in range(m):
+                row[o + j] -= vi * w[j] + wi * v[j]
+        e[k] = alpha
+    if n >= 2:
+        d[n - 2] = a[n - 2, n - 2]
+        e[n - 2] = a[n - 1, n - 2]
+    d[n - 1] = a[n - 1, n - 1]
+    return d, e
+
+
+@jit
+def _laguerre_max(d, e2, lo, hi, x, tol):
+    """Largest eigenvalue of the unreduced tridiagonal block ``lo..hi`` by Laguerre's method.
+
+    ``e2`` holds the squared off-diagonals. The characteristic polynomial has only real roots,
+    so Laguerre's iteration started at ``x`` above the spectrum decreases monotonically to the
+    largest root (cubically near it); ``p, p', p''`` come from the three-term recurrence, rescaled
+    by powers of ten that leave the ratios ``p'/p``, ``p''/p`` unchanged. Stops once a step is
+    below ``tol``; NaN if it has not after 100 iterations.
+    """
+    m = hi - lo + 1
+    if m == 1:
+        return d[lo]
+    for _ in range(100):
+        p0 = 1.0
+        p1 = d[lo] - x
+        dp0 = 0.0
+        dp1 = -1.0
+        ddp0 = 0.0
+        ddp1 = 0.0
+        for i in range(lo + 1, hi + 1):
+            a = d[i] - x
+            b = e2[i - 1]
+            p2 = a * p1 - b * p0
+            dp2 = a * dp1 - p1 - b * dp0
+            ddp2 = a * ddp1 - 2.0 * dp1 - b * ddp0
+            p0 = p1
+            p1 = p2
+            dp0 = dp1
+            dp1 = dp2
+            ddp0 = ddp1
+            ddp1 = ddp2
+            ap = abs(p1)
+            if ap > 1e100 or (ap < 1e-100 and ap > 0.0):
+                f = 1e-100 if ap > 1e100 else 1e100
+                p0 *= f
+                p1 *= f
+                dp0 *= f
+                dp1 *= f
+                ddp0 *= f
+                ddp1 *= f
+        if p1 == 0.0:
+            return x
+        g = dp1 / p1
+        rad = (m - 1) * (m * (g * g - ddp1 / p1) - g * g)
+        root = math.sqrt(rad) if rad > 0.0 else 0.0
+        den = g + root if g >= 0.0 else g - root
+        if den == 0.0:
+            return x
+        step = m / den
+        xn = x - step
+        if not xn < x:  # rounding noise at the root
+            return x
+        if step <= tol:
+            return xn
+        x = xn
+    return np.nan
+
+
+@jit
+def _tridiagonal_extremes(d, e):
+    """Smallest and largest eigenvalue of the symmetric tridiagonal ``(d, e)``.
+
+    The matrix is split where an off-diagonal is negligible (blocks are unreduced, so their
+    roots are simple) and each block's extremes are found by :func:`_laguerre_max` on the block
+    and on its negation, from just outside the Gershgorin bounds, to an absolute precision of a
+    few ulps of the matrix norm. NaN when an iteration failed to converge.
+    """
+    n = d.shape[0]
+    e2 = np.empty(n)
+    up = -np.inf
+    dn = np.inf
+    for i in range(n):
+        r = (abs(e[i]) if i < n - 1 else 0.0) + (abs(e[i - 1]) if i > 0 else 0.0)
+        up = max(up, d[i] + r)
+        dn = min(dn, d[i] - r)
+        e2[i] = e[i] * e[i]
+    scale = max(abs(up), abs(dn))
+    tol = 2.0 * EPS * scale
+    margin = 1e-12 * scale + 1e-300
+    neg = -d
+    vmin = np.inf
+    vmax = -np.inf
+    lo = 0
+    for i in range(n):
+        if i == n - 1 or abs(e[i]) <= EPS * (abs(d[i]) + abs(d[i + 1])):
+            top = _laguerre_max(d, e2, lo, i, up + margin, tol)
+            bottom = -_laguerre_max(neg, e2, lo, i, margin - dn, tol)
+            if top != top or bottom != bottom:
+                return np.nan, np.nan
+            vmax = max(vmax, top)
+            vmin = min(vmin, bottom)
+            lo = i + 1
+    return vmin, vmax
+
+
+@jit
 def _mcc_lambda2(p, px, py, symmetric):
     """Second largest eigenvalue of ``Q(i,j) = sum_k p(i,k) p(j,k) / (px(i) py(k) + eps)``.
 
     Without eps, Q is similar to ``A A^T`` with ``A = Dx^-1/2 P Dy^-1/2`` (``A`` itself is
-    symmetric for a symmetric GLCM), a symmetric problem solved here in O(G^3) without LAPACK.
-    eps perturbs ``A`` entrywise by a relative ``delta <= eps / min(px py)``, which moves the
-    eigenvalues by at most ``delta * ||A||_F``; when that bound is not negligible (huge ROIs with
-    rare levels, or a vanishing second eigenvalue) the exact pyradiomics Q is solved instead.
-    Returns ``(re, im, is_complex)`` as :func:`_mcc_exact`.
+    symmetric for a symmetric GLCM), whose largest eigenvalue is 1 with eigenvector
+    ``u = sqrt(px)`` (``A sqrt(py) = sqrt(px)``). Deflating it leaves the wanted eigenvalue as the
+    extreme one: the spectral radius squared of ``A - u u^T`` (symmetric GLCM), or the largest
+    eigenvalue of ``A A^T - u u^T``, found by a Householder reduction and Laguerre's method in
+    O(G^3) without LAPACK. eps perturbs ``A`` entrywise by a relative ``delta <= eps / min(px py)``,
+    which moves the eigenvalues by at most ``delta * ||A||_F``; when that bound is not negligible
+    (huge ROIs with rare levels, or a vanishing second eigenvalue) the exact pyradiomics Q is
+    solved instead. Returns ``(re, im, is_complex)`` as :func:`_mcc_exact`.
     """
     g = p.shape[0]
     rows = np.empty(g, dtype=np.int64)
@@ -292,26 +486,36 @@ def _mcc_lambda2(p, px, py, symmetric):
         if py[i] > 0.0:
             cols[nc] = i
             nc += 1
+    if nr < 2 or nc < 2:
+        return _mcc_exact(p, px, py)
     a = np.empty((nr, nc))
-    delta = 0.0
+    u = np.empty(nr)
+    rx = np.empty(nr)
+    ry = np.empty(nc)
+    for r in range(nr):
+        u[r] = math.sqrt(px[rows[r]])
+        rx[r] = 1.0 / u[r]
+    for c in range(nc):
+        ry[c] = 1.0 / math.sqrt(py[cols[c]])
+    min_den = np.inf
     fro2 = 0.0
     for r in range(nr):
         i = rows[r]
         for c in range(nc):
-            k = cols[c]
-            v = p[i, k]
+            v = p[i, cols[c]]
+            a[r, c] = v * rx[r] * ry[c]
+            fro2 += a[r, c] * a[r, c]
             if v != 0.0:
-                den = px[i] * py[k]
-                a[r, c] = v / math.sqrt(den)
-                fro2 += a[r, c] * a[r, c]
-                if EPS / den > delta:
-                    delta = EPS / den
-            else:
-                a[r, c] = 0.0
+                min_den = min(min_den, px[i] * py[cols[c]])
+    delta = EPS / min_den
     if symmetric and nr == nc:
-        lam = _sym_eigvals(a)
-        for k in range(nr):
-            lam[k] = lam[k] * lam[k]
+        for r in range(nr):
+            for c in range(nr):
+                a[r, c] -= u[r] * u[c]
+        d, e = _tridiagonalize(a)
+        lo, hi = _tridiagonal_extremes(d, e)
+        rho = max(hi, -lo)
+        lam2 = rho * rho
     else:
         s = np.zeros((nr, nr))
         for i in range(nr):
@@ -319,10 +523,12 @@ def _mcc_lambda2(p, px, py, symmetric):
                 acc = 0.0
                 for k in range(nc):
                     acc += a[i, k] * a[j, k]
+                acc -= u[i] * u[j]
                 s[i, j] = acc
                 s[j, i] = acc
-        lam = _sym_eigvals(s)
-    lam2, _ = _second_largest(lam, np.zeros(nr), g - nr)
+        d, e = _tridiagonalize(s)
+        lo, hi = _tridiagonal_extremes(d, e)
+        lam2 = hi
     if lam2 > 0.0 and delta * math.sqrt(fro2) <= _MCC_REL_BOUND * lam2:
         return lam2, 0.0, False
     return _mcc_exact(p, px, py)
@@ -356,12 +562,26 @@ def _cell_features(p, gray, px, py, ux, uy, p_sum, p_diff, out):
     ac = cp = cs = ct = contrast = 0.0
     sx2 = sy2 = corm = energy = hxy = hxy1 = hxy2 = 0.0
     maxp = p[0, 0]
+    # log2(px py + eps) = log2(px) + log2(py) + log2(1 + t), t = eps / (px py): 2G logarithms
+    # instead of G^2; log2(1 + t) = (t - t^2/2) / ln 2 to within t^3 while t <= _SPLIT_T.
+    lx = np.empty(g)
+    ly = np.empty(g)
+    for i in range(g):
+        lx[i] = math.log2(px[i]) if px[i] > 0.0 else 0.0
+        ly[i] = math.log2(py[i]) if py[i] > 0.0 else 0.0
+    # p log2(p + eps) of equal cells (GLCMs of small ROIs hold a few distinct counts) is reused
+    memo_v = np.full(_MEMO, -1.0)
+    memo_l = np.zeros(_MEMO)
     for i in range(g):
         gi = gray[i]
         for j in range(g):
             gj = gray[j]
             pxy = px[i] * py[j]
-            log_pxy = math.log2(pxy + EPS)  # shared by HXY1 and HXY2
+            if pxy >= EPS / _SPLIT_T:
+                t = EPS / pxy
+                log_pxy = lx[i] + ly[j] + t * (1.0 - 0.5 * t) * _INV_LN2  # shared by HXY1 and HXY2
+            else:
+                log_pxy = math.log2(pxy + EPS)
             hxy2 -= pxy * log_pxy
             v = p[i, j]
             if not v <= maxp:  # also propagates NaN, like numpy.amax
@@ -380,7 +600,11 @@ def _cell_features(p, gray, px, py, ux, uy, p_sum, p_diff, out):
             sy2 += v * (gj - uy) * (gj - uy)
             corm += v * (gi - ux) * (gj - uy)
             energy += v * v
-            hxy -= v * math.log2(v + EPS)
+            h = int(v * 1e15) & (_MEMO - 1) if v < 1.0 else 0
+            if memo_v[h] != v:
+                memo_v[h] = v
+                memo_l[h] = v * math.log2(v + EPS)
+            hxy -= memo_l[h]
             hxy1 -= v * log_pxy
             p_sum[int(gi + gj) - 2] += v
             p_diff[int(abs(dij))] += v

@@ -97,11 +97,98 @@ def _accumulate_angle(q, dz, dy, dx, out):
 
 
 @jit
+def _flush_row(g_row, rl_row, x_from, x_to, out):
+    # runs ending at voxels x_from..x_to-1 of a row (their successor lies outside the box)
+    for x in range(x_from, x_to):
+        g = g_row[x]
+        if g >= 0:
+            out[g, rl_row[x]] += 1.0
+
+
+@jit
+def _sweep_planes(planes, sy, sx, rl_prev, rl_cur, out):
+    """Runs along the direction ``(1, sy, sx)`` (``|sy|, |sx| <= 1``) of ``planes`` ``(P, H, W)``.
+
+    The planes are visited in memory order, each voxel once: ``rl_cur[y, x]`` is the length - 1
+    of the run reaching voxel ``(p, y, x)``, taken from its predecessor ``(p - 1, y - sy, x - sx)``
+    when that has the same level; otherwise the predecessor's run ends there. Voxels whose
+    successor lies outside the box end their runs too. The same runs as walking every line
+    from its start, without the strided walks.
+    """
+    n_planes, h, w = planes.shape
+    x0 = max(0, sx)
+    x1 = min(w, w + sx)
+    for y in range(h):
+        for x in range(w):
+            rl_cur[y, x] = 0
+    for p in range(1, n_planes):
+        rl_prev, rl_cur = rl_cur, rl_prev
+        cur = planes[p]
+        prev = planes[p - 1]
+        for y in range(h):
+            yp = y - sy
+            r = rl_cur[y]
+            if yp < 0 or yp >= h:
+                for x in range(w):
+                    r[x] = 0
+                continue
+            c = cur[y]
+            pr = prev[yp]
+            rp = rl_prev[yp]
+            for x in range(0, x0):
+                r[x] = 0
+            for x in range(x1, w):
+                r[x] = 0
+            for x in range(x0, x1):
+                v = c[x]
+                u = pr[x - sx]
+                if v == u and v >= 0:
+                    r[x] = rp[x - sx] + 1
+                else:
+                    r[x] = 0
+                    if u >= 0:
+                        out[u, rp[x - sx]] += 1.0
+            # predecessors whose successor column is outside the box
+            _flush_row(pr, rp, 0, x0 - sx, out)
+            _flush_row(pr, rp, x1 - sx, w, out)
+        # predecessor rows whose successor row is outside the box
+        for y in range(h):
+            if y + sy < 0 or y + sy >= h:
+                _flush_row(prev[y], rl_prev[y], 0, w, out)
+    last = planes[n_planes - 1]
+    for y in range(h):
+        _flush_row(last[y], rl_cur[y], 0, w, out)
+
+
+@jit
+def _accumulate_angle_swept(q, dz, dy, dx, out):
+    """:func:`_accumulate_angle` by plane sweeps where the offset allows it (same counts)."""
+    # A run and its reverse are the same run: orient the offset so its first non-zero step is +1.
+    if dz < 0 or (dz == 0 and (dy < 0 or (dy == 0 and dx < 0))):
+        dz, dy, dx = -dz, -dy, -dx
+    nz, ny, nx = q.shape
+    if dz != 1 or abs(dy) > 1 or abs(dx) > 1 or (dy == 0 and dx == 0):
+        # in-plane offsets (within a cached slice) and the z axis (neighbouring lines share
+        # cache lines): walking the lines is as fast
+        _accumulate_angle(q, dz, dy, dx, out)
+        return
+    _sweep_planes(q, dy, dx, np.empty((ny, nx), dtype=np.int32), np.empty((ny, nx), dtype=np.int32), out)
+    for g in range(out.shape[0]):
+        for r in range(1, out.shape[1]):
+            if out[g, r] != 0.0:
+                return
+    # Only runs of length 1: whether pyradiomics keeps this angle depends on whether some line
+    # holds two ROI voxels at all, which the line walk tells (and then drops the angle if not).
+    out[:, :] = 0.0
+    _accumulate_angle(q, dz, dy, dx, out)
+
+
+@jit
 def glrlm_accumulate(q, angles, n_gray, n_runs):
     """Run counts ``(Na, G, Nr)``: pyradiomics' C ``calculate_glrlm`` with absent levels deleted."""
     out = np.zeros((angles.shape[0], n_gray, n_runs))
     for a in range(angles.shape[0]):
-        _accumulate_angle(q, angles[a, 0], angles[a, 1], angles[a, 2], out[a])
+        _accumulate_angle_swept(q, angles[a, 0], angles[a, 1], angles[a, 2], out[a])
     return out
 
 
@@ -110,7 +197,7 @@ def glrlm_accumulate_parallel(q, angles, n_gray, n_runs):
     """:func:`glrlm_accumulate` with one thread per offset (each writes only its own slice)."""
     out = np.zeros((angles.shape[0], n_gray, n_runs))
     for a in prange(angles.shape[0]):
-        _accumulate_angle(q, angles[a, 0], angles[a, 1], angles[a, 2], out[a])
+        _accumulate_angle_swept(q, angles[a, 0], angles[a, 1], angles[a, 2], out[a])
     return out
 
 

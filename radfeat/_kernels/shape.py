@@ -20,10 +20,10 @@ import math
 
 import numpy as np
 
-from .._jit import jit, pjit, prange
+from .._jit import get_num_threads, jit, pjit, prange
 
 __all__ = ["marching_cubes", "marching_squares", "boundary_vertices", "mesh_diameters",
-           "roi_covariance"]
+           "roi_covariance", "mask_moments"]
 
 # Below these sizes (a few ms of serial work) a parallel launch costs about what it saves: thread
 # wake-up is ~20 us on an idle machine but milliseconds on a busy one. Results are identical
@@ -33,6 +33,9 @@ PARALLEL_MIN_PAIRS = 4_000_000
 
 #: Points per block in the diameter search (bounding-box culling works block by block).
 BLOCK = 32
+
+#: Up to this many candidate points the diameter search compares every pair directly.
+BRUTE_MAX_POINTS = 256
 
 # ---------------------------------------------------------------------------------------------
 # Lookup tables (ported from pyradiomics 3.0.1 cshape.c; axis order (z, y, x)).
@@ -240,11 +243,26 @@ def _triangle(iz, iy, ix, e0, e1, e2, sz, sy, sx):
 
 @jit
 def _cube_slab(mask, iz, sz, sy, sx):
+    # Cubes along x share four corners: the cube index is the previous cube's right face
+    # (corners 1, 2, 5, 6 moved to 0, 3, 4, 7) plus four new reads (see GRID_ANGLES_3D), and the
+    # cubes entirely inside or outside the ROI (no triangle) are skipped at once.
     area = 0.0
     vol6 = 0.0
     for iy in range(mask.shape[1] - 1):
+        r0 = mask[iz, iy]
+        r1 = mask[iz, iy + 1]
+        r2 = mask[iz + 1, iy]
+        r3 = mask[iz + 1, iy + 1]
+        left = np.int64(r0[0]) | (np.int64(r1[0]) << 3) | (np.int64(r2[0]) << 4) | (np.int64(r3[0]) << 7)
         for ix in range(mask.shape[2] - 1):
-            idx = _cube_index(mask, iz, iy, ix)
+            a = np.int64(r0[ix + 1])
+            b = np.int64(r1[ix + 1])
+            c = np.int64(r2[ix + 1])
+            d = np.int64(r3[ix + 1])
+            idx = left | (a << 1) | (b << 2) | (c << 5) | (d << 6)
+            left = a | (b << 3) | (c << 4) | (d << 7)
+            if idx == 0 or idx == 255:
+                continue
             # The mesh is symmetric under complementing the cube; the table only holds the
             # first half, and the complement's triangles have inward normals (sign flip).
             sign = 1.0
@@ -442,14 +460,37 @@ def _line_ends(G, keep, axis):
 
 
 @jit
-def _morton(G, i):
-    # Interleaved bits of the three grid indices: sorting by it keeps neighbours together, so
-    # consecutive points form compact blocks.
-    code = 0
-    for bit in range(16):
-        for k in range(3):
-            code |= ((G[i, k] >> bit) & 1) << (3 * bit + 2 - k)
-    return code
+def _spread3(v):
+    # the low 21 bits of v moved to every third bit (bit k -> bit 3k)
+    v &= 0x1FFFFF
+    v = (v | (v << 32)) & 0x1F00000000FFFF
+    v = (v | (v << 16)) & 0x1F0000FF0000FF
+    v = (v | (v << 8)) & 0x100F00F00F00F00F
+    v = (v | (v << 4)) & 0x10C30C30C30C30C3
+    v = (v | (v << 2)) & 0x1249249249249249
+    return v
+
+
+@jit
+def _radix_argsort(key, bits):
+    """Stable argsort of non-negative int64 keys below ``2**bits`` (LSD radix, 11-bit digits)."""
+    m = key.shape[0]
+    order = np.arange(m)
+    tmp = np.empty(m, dtype=np.int64)
+    shift = 0
+    while shift < bits:
+        counts = np.zeros(2049, dtype=np.int64)
+        for i in range(m):
+            counts[((key[order[i]] >> shift) & 2047) + 1] += 1
+        for d in range(2048):
+            counts[d + 1] += counts[d]
+        for i in range(m):
+            d = (key[order[i]] >> shift) & 2047
+            tmp[counts[d]] = order[i]
+            counts[d] += 1
+        order, tmp = tmp, order
+        shift += 11
+    return order
 
 
 @jit
@@ -492,11 +533,24 @@ def _blocks(G, keep, axis, spacing):
     """
     idx = np.nonzero(keep)[0]
     m = idx.shape[0]
+    top = 1  # coordinates < top, a power of two
+    for i in range(m):
+        for k in range(3):
+            while G[idx[i], k] >= top:
+                top *= 2
+    cbits = 0
+    while (1 << cbits) < top:
+        cbits += 1
+    mbits = min(cbits, 14)  # Morton code of the top 14 bits at most, so the key fits in 63 bits
+    drop = cbits - mbits
+    pshift = 3 * mbits  # plane above the Morton code
     key = np.empty(m, dtype=np.int64)
     for i in range(m):
-        plane = G[idx[i], axis] if axis >= 0 else 0
-        key[i] = (plane << 48) | _morton(G, idx[i])
-    order = np.argsort(key, kind="mergesort")
+        j = idx[i]
+        plane = G[j, axis] if axis >= 0 else 0
+        code = (_spread3(G[j, 0] >> drop) << 2) | (_spread3(G[j, 1] >> drop) << 1) | _spread3(G[j, 2] >> drop)
+        key[i] = (plane << pshift) | code
+    order = _radix_argsort(key, pshift + (cbits if axis >= 0 else 0))
     idx = idx[order]
     key = key[order]
     pz = np.empty(m)
@@ -517,7 +571,7 @@ def _blocks(G, keep, axis, spacing):
     s = 0
     while s < m:
         e = s + 1
-        while e < m and (key[e] >> 48) == (key[s] >> 48):
+        while e < m and (key[e] >> pshift) == (key[s] >> pshift):
             e += 1
         pairs += (e - s) * (e - s - 1) // 2
         low = max(low, _farthest_chain(pz, py, px, s, e))
@@ -562,13 +616,27 @@ def _box_bound(lo, hi, i, j):
 
 
 @jit
+def _point_box_bound(pz, py, px, a, lo, hi, j):
+    # Largest possible squared distance between point a and box j (exact like _box_bound: a
+    # coordinate between lo and hi is never farther from pz[a] after rounding than both ends).
+    dz = max(abs(pz[a] - lo[j, 0]), abs(pz[a] - hi[j, 0]))
+    dy = max(abs(py[a] - lo[j, 1]), abs(py[a] - hi[j, 1]))
+    dx = max(abs(px[a] - lo[j, 2]), abs(px[a] - hi[j, 2]))
+    return dz * dz + dy * dy + dx * dx
+
+
+@jit
 def _block_row(pz, py, px, bstart, lo, hi, i, end, low):
-    # Block i against blocks i..end-1, skipping pairs of blocks that cannot beat ``low``.
+    # Block i against blocks i..end-1, skipping pairs of blocks, then single points against a
+    # block, that cannot beat the best distance known so far (an attained one: exact).
     best = 0.0
     for j in range(i, end):
-        if _box_bound(lo, hi, i, j) <= low:
+        cut = max(low, best)
+        if _box_bound(lo, hi, i, j) <= cut:
             continue
         for a in range(bstart[i], bstart[i + 1]):
+            if _point_box_bound(pz, py, px, a, lo, hi, j) <= cut:
+                continue
             b0 = a + 1 if j == i else bstart[j]
             for b in range(b0, bstart[j + 1]):
                 d = _sqdist(pz, py, px, a, b)
@@ -633,7 +701,185 @@ def _grouped_max_sqdist(G, keep, axis, spacing):
     return max(float(low), float(tasks(pz, py, px, bstart, lo, hi, first, n, row, low)))
 
 
-def mesh_diameters(G, spacing):
+@jit
+def _brute_max_sqdist(G, keep, axis, spacing):
+    # every pair of kept points in one plane: cheaper than blocking for a few hundred points
+    idx = np.nonzero(keep)[0]
+    m = idx.shape[0]
+    pz = np.empty(m)
+    py = np.empty(m)
+    px = np.empty(m)
+    plane = np.zeros(m, dtype=np.int64)
+    for i in range(m):
+        pz[i] = (0.5 * G[idx[i], 0]) * spacing[0]
+        py[i] = (0.5 * G[idx[i], 1]) * spacing[1]
+        px[i] = (0.5 * G[idx[i], 2]) * spacing[2]
+        if axis >= 0:
+            plane[i] = G[idx[i], axis]
+    best = 0.0
+    for a in range(m):
+        for b in range(a + 1, m):
+            if plane[a] == plane[b]:
+                d = _sqdist(pz, py, px, a, b)
+                if d > best:
+                    best = d
+    return best
+
+
+@jit
+def _grouped_max_sqdist_serial(G, keep, axis, spacing):
+    # _grouped_max_sqdist without the parallel option, callable from other serial kernels
+    m = 0
+    for i in range(keep.shape[0]):
+        if keep[i]:
+            m += 1
+    if m <= BRUTE_MAX_POINTS:
+        return _brute_max_sqdist(G, keep, axis, spacing)
+    pz, py, px, bstart, lo, hi, first, n, row, low, pairs = _blocks(G, keep, axis, spacing)
+    if first.shape[0] == 0:
+        return 0.0
+    return max(low, _tasks_serial(pz, py, px, bstart, lo, hi, first, n, row, low))
+
+
+@jit
+def _cross(G, o, a, b, u, v):
+    # z component of (a - o) x (b - o) in the (u, v) axes: exact in integers
+    return (G[a, u] - G[o, u]) * (G[b, v] - G[o, v]) - (G[a, v] - G[o, v]) * (G[b, u] - G[o, u])
+
+
+@jit
+def _sorted_in_planes(G, keep, axis):
+    # kept points ordered by (plane, u, v), (u, v) the other two axes in order
+    u = 1 if axis == 0 else 0
+    v = 1 if axis == 2 else 2
+    idx = np.nonzero(keep)[0]
+    m = idx.shape[0]
+    top = 1
+    for i in range(m):
+        for k in range(3):
+            while G[idx[i], k] >= top:
+                top *= 2
+    b = 0
+    while (1 << b) < top:
+        b += 1
+    key = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        j = idx[i]
+        key[i] = (((G[j, axis] << b) | G[j, u]) << b) | G[j, v]
+    return idx[_radix_argsort(key, 3 * b)], u, v
+
+
+@jit
+def _segment_hull(G, idx, s, e, u, v, hull):
+    """Convex hull vertices of the points ``idx[s:e]`` (sorted by (u, v), one plane).
+
+    Andrew's monotone chain on the integer grid coordinates (exact cross products); points on
+    hull edges are dropped. Writes positions into ``hull`` and returns their number.
+    """
+    if e - s <= 2:
+        for i in range(s, e):
+            hull[i - s] = i
+        return e - s
+    k = 0
+    for i in range(s, e):  # lower hull
+        while k >= 2 and _cross(G, idx[hull[k - 2]], idx[hull[k - 1]], idx[i], u, v) <= 0:
+            k -= 1
+        hull[k] = i
+        k += 1
+    t = k + 1
+    for i in range(e - 2, s - 1, -1):  # upper hull
+        while k >= t and _cross(G, idx[hull[k - 2]], idx[hull[k - 1]], idx[i], u, v) <= 0:
+            k -= 1
+        hull[k] = i
+        k += 1
+    return k - 1  # the last vertex repeats the first
+
+
+@jit
+def _planar_max_sqdist(G, keep, axis, spacing):
+    """Largest squared distance between kept points lying in one plane ``G[:, axis] = const``.
+
+    A longest chord of a plane's points joins two vertices of their convex hull (the distance
+    to a fixed point is strictly convex along any segment), and scaling the axes by the spacing
+    keeps hull vertices hull vertices. So only the hull vertices of each plane
+    (:func:`_segment_hull`) are compared, with pyradiomics' distance expression.
+    """
+    idx, u, v = _sorted_in_planes(G, keep, axis)
+    m = idx.shape[0]
+    pz = np.empty(m)
+    py = np.empty(m)
+    px = np.empty(m)
+    for i in range(m):
+        pz[i] = (0.5 * G[idx[i], 0]) * spacing[0]
+        py[i] = (0.5 * G[idx[i], 1]) * spacing[1]
+        px[i] = (0.5 * G[idx[i], 2]) * spacing[2]
+    hull = np.empty(2 * m + 1, dtype=np.int64)
+    best = 0.0
+    s = 0
+    while s < m:
+        e = s + 1
+        while e < m and G[idx[e], axis] == G[idx[s], axis]:
+            e += 1
+        k = _segment_hull(G, idx, s, e, u, v, hull)
+        for a in range(k):
+            for c in range(a + 1, k):
+                d = _sqdist(pz, py, px, hull[a], hull[c])
+                if d > best:
+                    best = d
+        s = e
+    return best
+
+
+@jit
+def _plane_hull_points(G, keep, axis):
+    """``keep`` reduced to the vertices of the convex hull of each plane ``G[:, axis] = const``.
+
+    A point inside (or on an edge of) the hull of its plane's points is a convex combination of
+    them, so it is no extreme point of the whole set and never ends a longest 3D chord either.
+    """
+    idx, u, v = _sorted_in_planes(G, keep, axis)
+    m = idx.shape[0]
+    out = np.zeros(G.shape[0], dtype=np.bool_)
+    hull = np.empty(2 * m + 1, dtype=np.int64)
+    s = 0
+    while s < m:
+        e = s + 1
+        while e < m and G[idx[e], axis] == G[idx[s], axis]:
+            e += 1
+        k = _segment_hull(G, idx, s, e, u, v, hull)
+        for a in range(k):
+            out[idx[hull[a]]] = True
+        s = e
+    return out
+
+
+@jit
+def _extreme_candidates(G, keep):
+    # points that may end the longest 3D chord: hull vertices of their z, y and x planes
+    return _plane_hull_points(G, _plane_hull_points(G, _plane_hull_points(G, keep, 0), 1), 2)
+
+
+@jit
+def _diameters_serial(G, spacing, overall_only):
+    # mesh_diameters in one serial call: the same maxima, without the Python round trips
+    everything = np.ones(G.shape[0], dtype=np.bool_)
+    ends_x = _line_ends(G, everything, 2)
+    ends_xy = _line_ends(G, ends_x, 1)
+    d2 = np.zeros(4)
+    # a 2D mask (one z plane): the overall diameter is the in-plane one
+    flat = G.shape[0] == 0 or G[:, 0].min() == G[:, 0].max()
+    if flat:
+        d2[3] = _planar_max_sqdist(G, ends_xy, 0, spacing)
+    else:
+        d2[3] = _grouped_max_sqdist_serial(G, _extreme_candidates(G, _line_ends(G, ends_xy, 0)), -1, spacing)
+    if not overall_only:
+        d2[0] = d2[3] if flat else _planar_max_sqdist(G, ends_xy, 0, spacing)
+        d2[1] = _planar_max_sqdist(G, _line_ends(G, ends_x, 0), 1, spacing)
+        d2[2] = _planar_max_sqdist(G, _line_ends(G, _line_ends(G, everything, 1), 0), 2, spacing)
+    return np.sqrt(d2)
+
+
+def mesh_diameters(G, spacing, overall_only=False):
     """Largest vertex-to-vertex distances of a mesh, as pyradiomics defines them.
 
     Parameters
@@ -642,6 +888,9 @@ def mesh_diameters(G, spacing):
         Vertices as doubled grid indices (:func:`boundary_vertices`).
     spacing : ndarray of float64, shape (3,)
         Voxel size along (z, y, x); for a 2D mask any z spacing (all z are equal).
+    overall_only : bool
+        Compute only the overall (3D) diameter and return 0 for the three planar ones (2D
+        masks, whose single plane makes the overall diameter the only one wanted).
 
     Returns
     -------
@@ -651,20 +900,29 @@ def mesh_diameters(G, spacing):
 
     Notes
     -----
-    pyradiomics compares all O(n^2) vertex pairs. Two exact shortcuts give the same maxima:
-    only the two extreme vertices of each grid line can end a longest chord (see
-    :func:`_line_ends`), so each diameter is searched among the line ends along the axes lying
-    in its plane; and those points are cut into spatially compact blocks, skipping every pair
-    of blocks whose bounding boxes cannot hold a pair longer than a known attained distance.
+    pyradiomics compares all O(n^2) vertex pairs. Exact shortcuts give the same maxima: only
+    the two extreme vertices of each grid line can end a longest chord (see :func:`_line_ends`),
+    so each diameter is searched among the line ends along the axes lying in its plane; the
+    planar diameters then compare only the vertices of each plane's convex hull
+    (:func:`_planar_max_sqdist`); for the 3D diameter only the points that are hull vertices of
+    all three of their planes remain (:func:`_extreme_candidates`), cut into spatially compact
+    blocks, skipping every pair of blocks, and every point against a block, whose bounding
+    boxes cannot hold a pair longer than a known attained distance.
     """
+    spacing = np.asarray(spacing, dtype=np.float64)
+    if get_num_threads() < 2 or G.shape[0] * (G.shape[0] - 1) // 2 < PARALLEL_MIN_PAIRS:
+        return _diameters_serial(G, spacing, overall_only)
     everything = np.ones(G.shape[0], dtype=np.bool_)
     ends_x = _line_ends(G, everything, 2)
     ends_xy = _line_ends(G, ends_x, 1)
+    overall = _grouped_max_sqdist(G, _extreme_candidates(G, _line_ends(G, ends_xy, 0)), -1, spacing)
+    if overall_only:
+        return np.sqrt(np.array([0.0, 0.0, 0.0, overall]))
     d2 = (
-        _grouped_max_sqdist(G, ends_xy, 0, spacing),
-        _grouped_max_sqdist(G, _line_ends(G, ends_x, 0), 1, spacing),
-        _grouped_max_sqdist(G, _line_ends(G, _line_ends(G, everything, 1), 0), 2, spacing),
-        _grouped_max_sqdist(G, _line_ends(G, ends_xy, 0), -1, spacing),
+        _planar_max_sqdist(G, ends_xy, 0, spacing),
+        _planar_max_sqdist(G, _line_ends(G, ends_x, 0), 1, spacing),
+        _planar_max_sqdist(G, _line_ends(G, _line_ends(G, everything, 1), 0), 2, spacing),
+        overall,
     )
     return np.sqrt(np.array(d2, dtype=np.float64))
 
@@ -709,3 +967,52 @@ def roi_covariance(coords, spacing):
         for l in range(k):
             cov[k, l] = cov[l, k]
     return cov
+
+
+@jit
+def mask_moments(mask):
+    """Exact integer moments of the voxel indices of a 3D mask (2D: pass ``mask[None]``).
+
+    Returns
+    -------
+    n : int
+        Number of ROI voxels.
+    sums : ndarray of int64, shape (3,)
+        Sum of the (z, y, x) indices.
+    products : ndarray of int64, shape (3, 3)
+        Sums of the index products ``sum z*z, z*y, ...``.
+
+    With these the covariance is ``(n * products - sums sums^T) / n^2`` exactly (see
+    :func:`radfeat.features.shape`), without listing the voxels. Counts and sums are kept per
+    image row, so the work is a pass over the mask.
+    """
+    nz, ny, nx = mask.shape
+    n = 0
+    sums = np.zeros(3, dtype=np.int64)
+    products = np.zeros((3, 3), dtype=np.int64)
+    for z in range(nz):
+        for y in range(ny):
+            cnt = 0
+            sx = 0
+            sxx = 0
+            for x in range(nx):
+                if mask[z, y, x]:
+                    cnt += 1
+                    sx += x
+                    sxx += x * x
+            if cnt == 0:
+                continue
+            n += cnt
+            sums[0] += z * cnt
+            sums[1] += y * cnt
+            sums[2] += sx
+            products[0, 0] += z * z * cnt
+            products[0, 1] += z * y * cnt
+            products[0, 2] += z * sx
+            products[1, 1] += y * y * cnt
+            products[1, 2] += y * sx
+            products[2, 2] += sxx
+    for k in range(3):
+        for l in range(k):
+            products[k, l] = products[l, k]
+    return n, sums, products

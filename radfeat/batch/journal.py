@@ -27,8 +27,8 @@ def settings_hash(config) -> str:
     """sha256 of the resolved configuration and the feature version."""
     from .. import FEATURE_VERSION
 
-    return hashlib.sha256(_canonical({"config": config.to_dict(), "feature_version": FEATURE_VERSION})
-                          .encode()).hexdigest()
+    doc = {"config": config.to_dict(), "explicit_classes": config.explicit_classes, "feature_version": FEATURE_VERSION}
+    return hashlib.sha256(_canonical(doc).encode()).hexdigest()
 
 
 def case_key(spec, record, settings: str) -> str:

@@ -112,7 +112,6 @@ def run_batch(specs, config, *, jobs=1, executor=None, scheduler=None, journal=N
     jobs = max(1, int(jobs))
     t0 = time.perf_counter()
     settings = settings_hash(config)
-    config_dict = config.to_dict()
     journal = Journal(journal) if journal is not None and not isinstance(journal, Journal) else journal
 
     n = len(specs)
@@ -143,7 +142,7 @@ def run_batch(specs, config, *, jobs=1, executor=None, scheduler=None, journal=N
     raise_errors = on_error == "raise"
     if executor == "serial" or not pending:
         for i in pending:
-            finished(i, extract_case(specs[i], config_dict, settings, idents[i], records[i],
+            finished(i, extract_case(specs[i], config, settings, idents[i], records[i],
                                      raise_errors=raise_errors))
     else:
         big = []
@@ -152,9 +151,9 @@ def run_batch(specs, config, *, jobs=1, executor=None, scheduler=None, journal=N
             pending = [i for i in pending if i not in set(big)]
         tasks = [[(i, specs[i], idents[i], records[i]) for i in chunk] for chunk in _chunks(pending, jobs, chunk_size)]
         run = _run_processes if executor == "processes" else _run_dask
-        run(tasks, jobs, scheduler, config_dict, settings, raise_errors, finished, died)
+        run(tasks, jobs, scheduler, config, settings, raise_errors, finished, died)
         for i in big:
-            finished(i, extract_case(specs[i], config_dict, settings, idents[i], records[i],
+            finished(i, extract_case(specs[i], config, settings, idents[i], records[i],
                                      raise_errors=raise_errors))
 
     rows, recs = [], []
@@ -186,7 +185,7 @@ class _Reporter:
             self.progress(self.done, self.total)
 
 
-def _run_processes(tasks, jobs, scheduler, config_dict, settings, raise_errors, finished, died):
+def _run_processes(tasks, jobs, scheduler, config, settings, raise_errors, finished, died):
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -196,7 +195,7 @@ def _run_processes(tasks, jobs, scheduler, config_dict, settings, raise_errors, 
         # spawn, not fork: a forked child would inherit Numba's initialised thread pools
         with ProcessPoolExecutor(max_workers=min(jobs, len(queue)), mp_context=mp.get_context("spawn"),
                                  initializer=pin_threads, initargs=(1,)) as pool:
-            futures = {pool.submit(extract_cases, chunk, config_dict, settings, None, raise_errors): chunk
+            futures = {pool.submit(extract_cases, chunk, config, settings, None, raise_errors): chunk
                        for chunk in queue}
             queue = []
             while futures:
@@ -218,7 +217,7 @@ def _run_processes(tasks, jobs, scheduler, config_dict, settings, raise_errors, 
                         finished(i, res)
 
 
-def _run_dask(tasks, jobs, scheduler, config_dict, settings, raise_errors, finished, died):
+def _run_dask(tasks, jobs, scheduler, config, settings, raise_errors, finished, died):
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
@@ -230,7 +229,7 @@ def _run_dask(tasks, jobs, scheduler, config_dict, settings, raise_errors, finis
     else:
         client = Client(scheduler)
     try:
-        futures = client.map(extract_cases, tasks, config_dict=config_dict, settings_hash=settings, threads=1,
+        futures = client.map(extract_cases, tasks, config=config, settings_hash=settings, threads=1,
                              raise_errors=raise_errors, pure=False)
         for fut in as_completed(futures):
             out = fut.result()  # a raise-mode failure propagates here

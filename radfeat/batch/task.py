@@ -26,12 +26,12 @@ def pin_threads(n: int = 1) -> None:
     numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
 
 
-def _extractor(config_dict, settings_hash):
+def _extractor(config, settings_hash):
     from ..extraction import Extractor
 
     if settings_hash not in _EXTRACTORS:
         _EXTRACTORS.clear()
-        _EXTRACTORS[settings_hash] = Extractor(config_dict)
+        _EXTRACTORS[settings_hash] = Extractor(config)
     return _EXTRACTORS[settings_hash]
 
 
@@ -49,14 +49,14 @@ def _message(exc, ident) -> str:
     return text if not image or image in text or (mask and mask in text) else f"{image}: {text}"
 
 
-def extract_case(spec, config_dict, settings_hash, ident, record, threads=None, raise_errors=False):
+def extract_case(spec, config, settings_hash, ident, record, threads=None, raise_errors=False):
     """Rows and provenance records of one case.
 
     Parameters
     ----------
     spec : CaseSpec
-    config_dict : dict
-        The resolved configuration (``Config.to_dict()``), rebuilt once per process.
+    config : Config
+        The resolved configuration (an Extractor is built from it once per process).
     settings_hash : str
     ident : dict
         Identity columns of the case (``Image``, ``Mask``).
@@ -74,7 +74,7 @@ def extract_case(spec, config_dict, settings_hash, ident, record, threads=None, 
     """
     if threads is not None:
         pin_threads(threads)
-    extractor = _extractor(config_dict, settings_hash)
+    extractor = _extractor(config, settings_hash)
     default_label = extractor.settings["label"]
     out = []
     try:
@@ -104,12 +104,12 @@ def extract_case(spec, config_dict, settings_hash, ident, record, threads=None, 
     return out
 
 
-def extract_cases(chunk, config_dict, settings_hash, threads=None, raise_errors=False):
+def extract_cases(chunk, config, settings_hash, threads=None, raise_errors=False):
     """:func:`extract_case` over ``[(index, spec, ident, record), ...]``: ``[(index, results), ...]``.
 
     Chunks amortise the per-task overhead of process pools and Dask over many tiny cases.
     """
     if threads is not None:
         pin_threads(threads)
-    return [(i, extract_case(spec, config_dict, settings_hash, ident, record, raise_errors=raise_errors))
+    return [(i, extract_case(spec, config, settings_hash, ident, record, raise_errors=raise_errors))
             for i, spec, ident, record in chunk]

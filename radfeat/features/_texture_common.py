@@ -116,6 +116,11 @@ def box_angles(roi3, nd, distances, excluded, bidirectional, family, what):
     lo, hi = N.bounding_box(roi3)
     if hi[0] < lo[0]:
         raise EmptyROIError(f"{family}: the ROI is empty")
+    return lo, hi, _box_angles(lo, hi, nd, distances, excluded, bidirectional, family, what)
+
+
+def _box_angles(lo, hi, nd, distances, excluded, bidirectional, family, what):
+    # the offsets of box_angles for a known box, or its InvalidROIError
     size = N.box_size(lo, hi, nd)
     angles = N.generate_angles(size, distances, excluded, bidirectional)
     if angles.shape[0] == 0:
@@ -123,7 +128,19 @@ def box_angles(roi3, nd, distances, excluded, bidirectional, family, what):
             f"{family}: no {what} fits in the ROI bounding box {tuple(int(v) for v in size)} for "
             f"distances {distances.tolist()} (force2D axis {excluded}); pyradiomics cannot compute it either"
         )
-    return lo, hi, angles
+    return angles
+
+
+def _roi_cache(roi) -> dict:
+    """Per-RoiData store of the inputs the texture families share (built by the first one).
+
+    The ROI's grey levels never change, so the compacted box (GLCM, GLRLM) and the padded
+    neighbourhood (GLSZM, GLDM, NGTDM) are built once per ROI instead of once per family.
+    """
+    cache = roi.__dict__.get("_texture_cache")
+    if cache is None:
+        cache = roi.__dict__["_texture_cache"] = {}
+    return cache
 
 
 def compact_roi(roi, family, distances):
@@ -132,9 +149,19 @@ def compact_roi(roi, family, distances):
     ``q, gray, ng`` as :func:`radfeat._kernels._neighbours.compact_levels` returns them;
     ``angles`` ``(Na, nd)`` holds one offset of each +/- pair. Raises as :func:`box_angles`.
     """
-    levels, mask, nd = as_3d(roi.levels, roi.mask)
-    lo, hi, angles = box_angles(mask, nd, distances, force2d_axis(roi.settings), False, family, "offset")
-    q, gray, ng = N.compact_levels(levels, mask, lo, hi)
+    cache = _roi_cache(roi)
+    hit = cache.get("compact")
+    if hit is None:
+        levels, mask, nd = as_3d(roi.levels, roi.mask)
+        lo, hi = N.bounding_box(mask)
+        if hi[0] < lo[0]:
+            raise EmptyROIError(f"{family}: the ROI is empty")
+        angles = _box_angles(lo, hi, nd, distances, force2d_axis(roi.settings), False, family, "offset")
+        q, gray, ng = N.compact_levels(levels, mask, lo, hi)
+        cache["compact"] = (q, gray, ng, lo, hi, nd)
+        return q, gray, ng, angles
+    q, gray, ng, lo, hi, nd = hit
+    angles = _box_angles(lo, hi, nd, distances, force2d_axis(roi.settings), False, family, "offset")
     return q, gray, ng, angles
 
 
@@ -156,11 +183,27 @@ def neighbourhood(lv3, nd, distances, force2d, family):
     return N.pad_levels(lv3, lo, hi, N.pad_angles_3d(angles))
 
 
-def roi_neighbourhood(roi, family):
-    """:func:`neighbourhood` of a RoiData with its own ``distances`` and force2D settings."""
+def roi_neighbourhood(roi, family, distances=None, consume=False):
+    """:func:`neighbourhood` of a RoiData with its own force2D setting.
+
+    ``distances`` defaults to the ROI's ``distances`` setting. The result is shared with the
+    other families asking for the same neighbourhood; a caller whose kernel overwrites
+    ``padded`` (GLSZM) passes ``consume`` and gets its own copy.
+    """
     settings = roi.settings
-    return neighbourhood(masked_levels_3d(roi.levels, roi.mask), roi.ndim,
-                         distances_of(settings, validate=False), force2d_axis(settings), family)
+    if distances is None:
+        distances = distances_of(settings, validate=False)
+    excluded = force2d_axis(settings)
+    key = ("neighbourhood", tuple(int(d) for d in distances), excluded)
+    cache = _roi_cache(roi)
+    hit = cache.get(key)
+    if hit is None:
+        # RoiData's levels are 0 outside the ROI already (masked_levels_3d without the copy)
+        levels = np.asarray(roi.levels, dtype=np.int64)
+        hit = cache[key] = neighbourhood(levels[None] if levels.ndim == 2 else levels, roi.ndim, distances,
+                                         excluded, family)
+    padded, offsets, dims = hit
+    return (padded.copy() if consume else padded), offsets, dims
 
 
 def n_chunks(dims) -> int:

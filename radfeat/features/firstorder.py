@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._kernels.firstorder import N_FIRSTORDER, firstorder_from_values
+from .._kernels.firstorder import N_FIRSTORDER, firstorder_masked
 from .registry import Feature, register_family
 
 __all__ = ["FEATURES", "compute_firstorder"]
@@ -38,6 +38,10 @@ FEATURES = (
     Feature("StandardDeviation", "sqrt(mu2)", None, deprecated=True),
 )
 assert len(FEATURES) == N_FIRSTORDER
+
+# Intensity types the kernel reads directly (others are converted to float64 first).
+_KERNEL_DTYPES = tuple(np.dtype(t) for t in (np.float64, np.float32, np.int8, np.uint8, np.int16, np.uint16,
+                                             np.int32, np.uint32, np.int64, np.uint64))
 
 
 @register_family("firstorder", FEATURES, dims=(2, 3), settings={"voxelArrayShift": 0},
@@ -68,8 +72,13 @@ def compute_firstorder(roi):
     2.5
     """
     out = np.empty(N_FIRSTORDER)
-    firstorder_from_values(roi.values, roi.levels[roi.mask], float(roi.settings.get("voxelArrayShift", 0)),
-                           float(np.prod(roi.spacing)), out)
+    image, mask, levels = roi.image, roi.mask, roi.levels
+    if image.dtype not in _KERNEL_DTYPES:  # e.g. bool, float16, big-endian: the kernel reads float64
+        image = image.astype(np.float64)
+    if mask.ndim == 2:
+        image, mask, levels = image[None], mask[None], levels[None]
+    firstorder_masked(image, mask, levels, float(roi.settings.get("voxelArrayShift", 0)),
+                      float(np.prod(roi.spacing)), out)
     if roi.settings.get("compat") == "ibsi":
         out[5] -= 3.0  # IBSI reports excess kurtosis
     return out

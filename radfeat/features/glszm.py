@@ -14,7 +14,7 @@ import numpy as np
 
 from .._kernels import glszm as _k
 from ._texture_common import (DISTANCE_ONE, batch_input, force2d_axis, masked_levels_3d, n_chunks,
-                              neighbourhood)
+                              neighbourhood, roi_neighbourhood)
 from .registry import Feature, check_matrix_size, register_batch, register_family
 
 __all__ = ["FEATURES", "compute_glszm", "glszm_matrix", "glszm_batch"]
@@ -42,15 +42,16 @@ assert len(FEATURES) == _k.N_GLSZM
 
 def _zones(roi):
     """Grey level and size of every zone of the ROI."""
-    lv3 = masked_levels_3d(roi.levels, roi.mask)
     force2d = force2d_axis(roi.settings)
     if roi.ndim == 3 and force2d in (1, 2):
         # Put the out-of-plane axis first so that independent slices are z slices (the zones,
         # hence the matrix, do not depend on the scan order).
-        lv3 = np.ascontiguousarray(np.moveaxis(lv3, force2d, 0))
+        lv3 = np.ascontiguousarray(np.moveaxis(masked_levels_3d(roi.levels, roi.mask), force2d, 0))
         force2d = 0
-    # zones connect direct neighbours only: distance 1 whatever the distances setting says
-    padded, offsets, dims = neighbourhood(lv3, roi.ndim, DISTANCE_ONE, force2d, "glszm")
+        # zones connect direct neighbours only: distance 1 whatever the distances setting says
+        padded, offsets, dims = neighbourhood(lv3, roi.ndim, DISTANCE_ONE, force2d, "glszm")
+    else:
+        padded, offsets, dims = roi_neighbourhood(roi, "glszm", DISTANCE_ONE, consume=True)
     slices_independent = roi.ndim == 3 and force2d == 0 and dims[0] > 1
     if slices_independent and n_chunks(dims) > 1:
         return _k.glszm_zones_slices(padded, offsets, dims)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._kernels import ngtdm as _k
-from ._texture_common import batch_input, distances_of, force2d_axis, n_chunks, roi_neighbourhood
+from ._texture_common import batch_input, distances_of, force2d_axis, roi_neighbourhood
 from .registry import Feature, check_matrix_size, register_batch, register_family
 
 __all__ = ["FEATURES", "compute_ngtdm", "ngtdm_matrix", "ngtdm_batch"]
@@ -27,11 +27,17 @@ FEATURES = (
 assert len(FEATURES) == _k.N_NGTDM
 
 
+_CHUNK_VOXELS = 1 << 16
+_MAX_CHUNKS = 64
+
+
 def ngtdm_matrix(roi):
     """The NGTDM in pyradiomics' layout (its ``P_ngtdm[0]``): ``(N_gp, 3)`` rows ``n_i, s_i, i``."""
     padded, offsets, dims = roi_neighbourhood(roi, "ngtdm")
     ng = roi.n_levels
-    chunks = n_chunks(dims)
+    # s_i sums reals: partial sums per chunk make the rounding depend on the chunking, so the
+    # chunks follow the ROI's size, never the thread count (one table whatever --jobs/threads)
+    chunks = max(1, min(_MAX_CHUNKS, dims[0] * dims[1] * dims[2] // _CHUNK_VOXELS))
     check_matrix_size("ngtdm", chunks * ng * 2, ng, roi.settings)
     if chunks == 1:
         mat = _k.ngtdm_matrix(padded, offsets, dims, ng)

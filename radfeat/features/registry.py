@@ -203,6 +203,14 @@ def all_families() -> list[Family]:
     return list(_REGISTRY.values())
 
 
+_LOADED = False
+
+
 def _ensure_loaded():
     # Importing the package runs each family module's register_family decorator exactly once.
-    from .. import features  # noqa: F401
+    # (The flag spares the import statement's cost on the lookups of every extraction.)
+    global _LOADED
+    if not _LOADED:
+        from .. import features  # noqa: F401
+
+        _LOADED = True

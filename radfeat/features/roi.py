@@ -79,7 +79,7 @@ class RoiData:
 
     @cached_property
     def _discretized(self):
-        return discretize(self.image.astype(np.float64, copy=False), self.mask, **self.settings)
+        return discretize(self.image, self.mask, **self.settings)
 
     @property
     def levels(self) -> np.ndarray:

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._kernels.shape import (boundary_vertices, marching_cubes, marching_squares, mesh_diameters,
-                              roi_covariance)
+from .._kernels.shape import boundary_vertices, marching_cubes, marching_squares, mask_moments, mesh_diameters
 from ..exceptions import InvalidROIError
 from .registry import Feature, register_family
 
@@ -192,7 +191,7 @@ def compute_shape2d(roi):
     mask2d, spacing = _as_2d(roi)
     mask = _pad(mask2d)
     perimeter, surface = marching_squares(mask, spacing)
-    diameter = mesh_diameters(boundary_vertices(mask[None]), np.array([1.0, spacing[0], spacing[1]]))[3]
+    diameter = mesh_diameters(boundary_vertices(mask[None]), np.array([1.0, spacing[0], spacing[1]]), True)[3]
     minor, major = _eigenvalues(mask, spacing)
     sy, sx = spacing
     n_pixels = int(np.count_nonzero(mask))
@@ -220,7 +219,10 @@ def compute_shape2d(roi):
 def _pad(mask):
     # pyradiomics pads by one voxel before meshing: the mesh closes at the bounding box and all
     # coordinates (hence their rounding) are measured from the padded corner.
-    return np.pad(np.asarray(mask, dtype=bool), 1)
+    mask = np.asarray(mask, dtype=bool)
+    out = np.zeros(tuple(n + 2 for n in mask.shape), dtype=bool)  # np.pad(mask, 1), without its overhead
+    out[(slice(1, -1),) * mask.ndim] = mask
+    return out
 
 
 def _padded_mask(roi, ndim, family):
@@ -253,9 +255,28 @@ def _as_2d(roi):
     return mask, spacing
 
 
+def _covariance(mask, spacing):
+    """Population covariance of the physical coordinates of the ROI voxels (pyradiomics' ``P^T P``).
+
+    From the exact integer index moments: ``cov_kl = (n S_kl - S_k S_l) / n^2 * s_k * s_l`` with
+    the numerator in Python's unbounded integers and one correctly rounded division, so the
+    only rounding errors are the last three operations (pyradiomics' float sums carry more).
+    """
+    nd = mask.ndim
+    n, sums, products = mask_moments(np.ascontiguousarray(mask if nd == 3 else mask[None], dtype=np.bool_))
+    off = 3 - nd
+    s = [int(v) for v in sums[off:]]
+    cov = np.empty((nd, nd))
+    for k in range(nd):
+        for l in range(k, nd):
+            num = n * int(products[k + off, l + off]) - s[k] * s[l]
+            cov[k, l] = cov[l, k] = num / (n * n) * float(spacing[k]) * float(spacing[l])
+    return cov
+
+
 def _eigenvalues(mask, spacing):
     """Eigenvalues of the ROI's physical-coordinate covariance, ascending (pyradiomics' method)."""
-    cov = roi_covariance(np.argwhere(mask).astype(np.int64), spacing)
+    cov = _covariance(mask, spacing)
     eig = np.linalg.eigvals(cov).real
     # Rounding can leave a flat ROI with a tiny negative eigenvalue; pyradiomics zeroes those.
     eig[(eig < 0) & (eig > -1e-10)] = 0.0
