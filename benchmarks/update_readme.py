@@ -86,7 +86,7 @@ def benchmark_block() -> str:
     """One table per full benchmark run: our methods (mean ± std over seeds) and the published figures."""
     out = []
     for path in sorted((HERE / "results").glob("*/results.json")):
-        res = json.loads(path.read_text())
+        res = json.loads(path.read_text(encoding="utf-8"))
         if res.get("quick"):
             continue
         ds, methods = res["dataset"], res["config"]["methods"]
@@ -108,7 +108,7 @@ def benchmark_block() -> str:
 
 def batch_block() -> str:
     found = sorted((HERE / "results").glob("batch-*.md"))
-    return found[-1].read_text().rstrip() if found else "(no batch throughput run yet)"
+    return found[-1].read_text(encoding="utf-8").rstrip() if found else "(no batch throughput run yet)"
 
 
 def main(argv=None) -> int:
@@ -117,12 +117,12 @@ def main(argv=None) -> int:
     p.add_argument("--readme", type=Path, default=ROOT / "README.md", help="file to update (default: README.md)")
     a = p.parse_args(argv)
     result_path = a.result or latest_result()
-    text = replace_block(a.readme.read_text(), block(json.loads(result_path.read_text())))
+    text = replace_block(a.readme.read_text(encoding="utf-8"), block(json.loads(result_path.read_text(encoding="utf-8"))))
     if "<!-- benchmark -->" in text:
         text = replace_block(text, benchmark_block(), "<!-- benchmark -->", "<!-- /benchmark -->")
     if "<!-- batch -->" in text:
         text = replace_block(text, batch_block(), "<!-- batch -->", "<!-- /batch -->")
-    a.readme.write_text(text)
+    a.readme.write_text(text, encoding="utf-8")
     print(f"{a.readme.name} updated: speed block from {result_path.name}, benchmark and batch blocks")
     return 0
 

@@ -167,7 +167,7 @@ def load_config(params=None, **overrides) -> Config:
 def _read_file(path: Path) -> dict:
     if not path.is_file():
         raise ConfigError(f"{path}: parameter file not found")
-    text = path.read_text()
+    text = path.read_text(encoding="utf-8")
     try:
         if path.suffix.lower() == ".json":
             data = json.loads(text)

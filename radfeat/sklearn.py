@@ -470,7 +470,7 @@ class _FeatureStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         info = self.folder / "config.json"
         if not info.exists():
-            info.write_text(text)
+            info.write_text(text, encoding="utf-8")
         self.width = len(names)
 
     @staticmethod

@@ -43,7 +43,7 @@ def _read_config(path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: training config not found")
-    cfg = yaml.safe_load(path.read_text()) or {}
+    cfg = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     unknown = set(cfg) - {"data", "model", "features", "select_k", "search", "random_state"}
     if unknown:
         raise ConfigError(f"{path}: unknown keys {sorted(unknown)} (known: data, model, features, select_k, search, "
@@ -131,7 +131,7 @@ def train(config_path, output) -> dict:
     names = list(best.named_steps["features"].get_feature_names_out())
     save_model(best, output, classes=classes, feature_names=names)
     card = model_card(best, description, model, chosen, metrics, names, len(y), len(y_test))
-    Path(output).with_suffix(".md").write_text(card)
+    Path(output).with_suffix(".md").write_text(card, encoding="utf-8")
     return {"metrics": metrics, "model": str(output), "card": str(Path(output).with_suffix(".md"))}
 
 

@@ -38,7 +38,7 @@ TINY = {
 
 def _config(tmp_path, cfg=TINY, name="tiny.yaml"):
     path = tmp_path / name
-    path.write_text(yaml.safe_dump(cfg))
+    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
     return path
 
 
@@ -106,14 +106,14 @@ def test_report_files(tiny_run):
                  "confusion_radiomics-logreg.png", "confusion_simple-cnn.png"):
         assert (out / name).stat().st_size > 100, name
     assert (out / "roc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    stored = json.loads((out / "results.json").read_text())
+    stored = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert stored["dataset"]["split_sha256"] == results["dataset"]["split_sha256"]
     import pandas as pd
 
     table = pd.read_csv(out / "results.csv")
     assert len(table) == 4 and set(table["method"]) == {"radiomics-logreg", "simple-cnn"}
     np.testing.assert_allclose(table["auc"], [r["metrics"]["auc"] for r in results["runs"]], rtol=1e-12)
-    report = (out / "report.md").read_text()
+    report = (out / "report.md").read_text(encoding="utf-8")
     assert "radiomics-logreg" in report and "simple-cnn" in report and "WARNING" not in report
 
 
@@ -124,7 +124,7 @@ def test_cli_quick_run_and_method_subset(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "radiomics-logreg" in proc.stdout and "simple-cnn" not in proc.stdout
-    stored = json.loads((out / "results.json").read_text())
+    stored = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert stored["quick"] is True and stored["seeds"] == [0]
     assert all(v <= 6 for v in stored["dataset"]["counts"].values())
 
@@ -160,12 +160,14 @@ def test_shipped_configs_load(name):
     assert cfg["methods"] and len(cfg["seeds"]) >= 3
     kinds = {m["kind"] for m in cfg["methods"].values()}
     assert kinds == {"classical", "cnn"}
-    if "medmnist" in cfg["data"] and DATA_DIR.name == "data" and (DATA_DIR / "medmnist-breastmnist").exists():
+    # the shipped paths assume the repository sits beside shared/ (as in CI); a clone elsewhere
+    # points RADFEAT_DATA at the data instead and passes --data
+    if "medmnist" in cfg["data"] and (ROOT.parent / "shared" / "data").is_dir():
         assert (cfg["_base"] / cfg["data"]["medmnist"]).resolve().exists()
 
 
 def test_default_config_is_the_synthetic_one():
-    assert (ROOT / "configs" / "benchmark" / "synthetic.yaml").read_text() == DEFAULT_CONFIG.read_text()
+    assert (ROOT / "configs" / "benchmark" / "synthetic.yaml").read_text(encoding="utf-8") == DEFAULT_CONFIG.read_text(encoding="utf-8")
     assert load_benchmark_config(None)["data"]["synthetic"]
 
 

@@ -333,7 +333,7 @@ def test_write_report_creates_every_file(binary_report):
 
 def test_results_json_round_trips_with_nan_as_null(binary_report):
     results, out, paths = binary_report
-    text = paths["json"].read_text()
+    text = paths["json"].read_text(encoding="utf-8")
     assert "NaN" not in text and "Infinity" not in text
     assert text.startswith("{\n \"name\"")  # indent=1
     loaded = load_results(out)
@@ -346,7 +346,7 @@ def test_results_json_round_trips_with_nan_as_null(binary_report):
 
 def test_results_csv_rows_and_columns(binary_report):
     results, _, paths = binary_report
-    with open(paths["csv"], newline="") as fh:
+    with open(paths["csv"], newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == len(results["runs"]) == 9
     header = list(rows[0])
@@ -367,7 +367,7 @@ def test_results_csv_rows_and_columns(binary_report):
 
 def test_report_markdown_content(binary_report):
     results, _, paths = binary_report
-    md = paths["markdown"].read_text()
+    md = paths["markdown"].read_text(encoding="utf-8")
     assert md.startswith("# Benchmark: synthetic-blobs")
     for method, *_ in METHODS:
         assert method in md
@@ -389,7 +389,7 @@ def test_report_warns_on_differing_splits_and_omits_empty_published(tmp_path):
     results = make_results(published=False, seeds=(0, 1), n_boot=20)
     results["runs"][1]["split_sha256"] = "ff" * 32
     paths = write_report(results, tmp_path)
-    md = paths["markdown"].read_text()
+    md = paths["markdown"].read_text(encoding="utf-8")
     assert "WARNING" in md and "ff" * 32 in md
     assert "Published MedMNIST v2 figures" not in md
 
@@ -399,10 +399,10 @@ def test_report_multiclass_and_reload(tmp_path):
     paths = write_report(load_results(write_report(results, tmp_path / "a")["json"]), tmp_path / "b")
     for key in ("roc", "accuracy_vs_cost", "confusion_radiomics-svm"):
         _assert_png(paths[key])
-    with open(paths["csv"], newline="") as fh:
+    with open(paths["csv"], newline="", encoding="utf-8") as fh:
         header = next(csv.reader(fh))
     assert "f1_class_class_4" in header
-    assert "class 4" in paths["markdown"].read_text()
+    assert "class 4" in paths["markdown"].read_text(encoding="utf-8")
 
 
 def test_lazy_package_import():
@@ -424,8 +424,8 @@ def test_report_sanitises_numpy_and_tolerates_no_runs(tmp_path):
     loaded = load_results(paths["json"])
     assert loaded["config"]["weights"] == [0.5, None] and loaded["config"]["lr"] is None
     assert loaded["config"]["out"] == str(tmp_path) and loaded["config"]["tags"] == ["a", "b"]
-    md = paths["markdown"].read_text()
+    md = paths["markdown"].read_text(encoding="utf-8")
     assert "WARNING" not in md and "no runs recorded" in md
-    with open(paths["csv"], newline="") as fh:
+    with open(paths["csv"], newline="", encoding="utf-8") as fh:
         assert len(list(csv.reader(fh))) == 1  # header only
     _assert_png(paths["roc"])

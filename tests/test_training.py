@@ -32,7 +32,7 @@ def test_model_file_and_card(trained):
 
     doc = load_model(trained / "m.skops")
     assert doc["classes"] == [0, 1] and len(doc["feature_names"]) == 58
-    card = (trained / "m.md").read_text()
+    card = (trained / "m.md").read_text(encoding="utf-8")
     for part in ("Held-out test metrics", "| auc |", "Top features", "numpy", "624 training images"):
         assert part in card
     auc = float(card.split("| auc | ")[1].split(" |")[0])

@@ -58,7 +58,7 @@ class Journal:
     def load(self, key: str):
         """The journaled ``[(row, record), ...]`` of a case, or None when it has none (or it is unreadable)."""
         try:
-            doc = json.loads(self._path(key).read_text())
+            doc = json.loads(self._path(key).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         return [(row, rec) for row, rec in doc["results"]] if doc.get("key") == key else None
@@ -70,7 +70,7 @@ class Journal:
         text = json.dumps({"key": key, "results": [[row, rec] for row, rec in results]}, default=_plain)
         fd, tmp = tempfile.mkstemp(prefix=".entry.", dir=self.folder)
         try:
-            with os.fdopen(fd, "w") as fh:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)  # no fsync: a process crash keeps written pages; a torn entry reads as missing
             os.replace(tmp, self._path(key))
         except BaseException:

@@ -87,7 +87,7 @@ def load_benchmark_config(path=None) -> dict:
     if not path.is_file():
         raise ConfigError(f"{path}: benchmark config not found")
     try:
-        cfg = yaml.safe_load(path.read_text()) or {}
+        cfg = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from None
     if not isinstance(cfg, dict):

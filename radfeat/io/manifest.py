@@ -34,7 +34,7 @@ def read_manifest(path) -> list[CaseSpec]:
     path = Path(path)
     if not path.is_file():
         raise ImageReadError(f"{path}: manifest not found")
-    with open(path, newline="") as fh:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         if reader.fieldnames is None or "Image" not in reader.fieldnames:
             raise ConfigError(f"{path}: a manifest needs an 'Image' column (and usually 'Mask'); "

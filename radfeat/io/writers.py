@@ -68,5 +68,5 @@ def write_provenance(output, config, cases) -> Path:
         "cases": cases,
     }
     path = provenance_path(output)
-    _atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(doc, indent=2, default=str)))
+    _atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8"))
     return path
