@@ -524,6 +524,20 @@ def _farthest_chain(pz, py, px, s, e):
 
 
 @jit
+def _coordinate_bits(G, idx):
+    """Bits that hold every coordinate of the points ``G[idx]`` (non-negative integers)."""
+    top = 1  # coordinates < top, a power of two
+    for i in range(idx.shape[0]):
+        for k in range(3):
+            while G[idx[i], k] >= top:
+                top *= 2
+    bits = 0
+    while (1 << bits) < top:
+        bits += 1
+    return bits
+
+
+@jit
 def _blocks(G, keep, axis, spacing):
     """Sort kept points by (plane, Morton code), cut them into blocks and list the tasks.
 
@@ -533,14 +547,7 @@ def _blocks(G, keep, axis, spacing):
     """
     idx = np.nonzero(keep)[0]
     m = idx.shape[0]
-    top = 1  # coordinates < top, a power of two
-    for i in range(m):
-        for k in range(3):
-            while G[idx[i], k] >= top:
-                top *= 2
-    cbits = 0
-    while (1 << cbits) < top:
-        cbits += 1
+    cbits = _coordinate_bits(G, idx)
     mbits = min(cbits, 14)  # Morton code of the top 14 bits at most, so the key fits in 63 bits
     drop = cbits - mbits
     pshift = 3 * mbits  # plane above the Morton code
@@ -754,14 +761,7 @@ def _sorted_in_planes(G, keep, axis):
     v = 1 if axis == 2 else 2
     idx = np.nonzero(keep)[0]
     m = idx.shape[0]
-    top = 1
-    for i in range(m):
-        for k in range(3):
-            while G[idx[i], k] >= top:
-                top *= 2
-    b = 0
-    while (1 << b) < top:
-        b += 1
+    b = _coordinate_bits(G, idx)
     key = np.empty(m, dtype=np.int64)
     for i in range(m):
         j = idx[i]
