@@ -143,6 +143,12 @@ def _environment() -> dict:
     return env
 
 
+def _cpu_device() -> str:
+    import numba
+
+    return f"cpu ({numba.get_num_threads()} threads)"
+
+
 def _cpu_count() -> int:
     import os
 
@@ -236,7 +242,7 @@ def _run_classical(name, spec, dataset, seed, cache, progress):
             "total_s": extract_s + fit["seconds"] + pred["seconds"],
             "latency_ms": 1000.0 * (extract_s / n_all + pred["seconds"] / n_test),
             "peak_memory_mb": max(feats["peak_mb"], fit["peak_mb"], pred["peak_mb"]),
-            "model_bytes": model_size_bytes(deployed), "device": f"cpu ({_environment()['threads']} threads)"}
+            "model_bytes": model_size_bytes(deployed), "device": _cpu_device()}
     return _align(proba, pipe.classes_, dataset.n_classes), cost, details
 
 

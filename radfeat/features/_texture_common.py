@@ -14,7 +14,12 @@ import numpy as np
 
 from .._jit import get_num_threads
 from .._kernels import _neighbours as N
-from ..exceptions import ConfigError, EmptyROIError, InvalidROIError
+from ..exceptions import (
+    ConfigError,
+    EmptyROIError,
+    InvalidROIError,
+    UnsupportedImageError,
+)
 
 #: Below this many voxels in the ROI box the serial kernels beat the thread start-up.
 PARALLEL_MIN_VOXELS = 1 << 15
@@ -260,3 +265,17 @@ def batch_input(levels, masks, masked=False) -> Batch:
 def batch_spacing(settings, nd) -> np.ndarray:
     """The batch-only ``spacing`` setting (per image axis, default 1) as float64."""
     return np.asarray(settings.get("spacing", np.ones(nd)), dtype=np.float64).ravel()
+
+
+def grey_image_2d(roi, family: str) -> np.ndarray:
+    """``roi.image`` as a 2D float64 array for the 2D grey-only families (LBP, Haralick, Gabor), or
+    the error that explains why it is not one."""
+    if roi.channels is not None:
+        raise UnsupportedImageError(f"{family}: needs a grey image, got {roi.channels} channels; convert to grey "
+                                    "first")
+    if roi.ndim != 2:
+        raise InvalidROIError(f"{family}: defined on 2D images only, got a {roi.ndim}D ROI; pass one 2D slice "
+                              "at a time")
+    if not roi.mask.any():
+        raise EmptyROIError(f"{family}: the ROI is empty")
+    return np.ascontiguousarray(roi.image, dtype=np.float64)

@@ -41,7 +41,10 @@ import numbers
 import numpy as np
 
 from .._kernels import gabor as _k
-from ..exceptions import ConfigError, EmptyROIError, InvalidROIError, UnsupportedImageError
+from ..exceptions import (
+    ConfigError,
+)
+from ._texture_common import grey_image_2d
 from .registry import Feature, register_family
 
 __all__ = ["FEATURES", "compute_gabor", "gabor_bank_features", "gabor_feature_names", "gabor_thetas"]
@@ -77,19 +80,6 @@ def _params(settings):
     if isinstance(bw, bool) or not isinstance(bw, numbers.Real) or not np.isfinite(bw) or bw <= 0:
         raise ConfigError(f"gaborBandwidth must be a positive number, got {bw!r}")
     return freqs, int(n), float(bw)
-
-
-def _grey_image(roi):
-    """``roi.image`` as a 2D float64 array, or the error that explains why it is not one."""
-    if roi.channels is not None:
-        raise UnsupportedImageError(f"gabor: needs a grey image, got {roi.channels} channels; convert to grey "
-                                    f"first")
-    if roi.ndim != 2:
-        raise InvalidROIError(f"gabor: defined on 2D images only, got a {roi.ndim}D ROI; pass one 2D slice "
-                              f"at a time")
-    if not roi.mask.any():
-        raise EmptyROIError("gabor: the ROI is empty")
-    return np.ascontiguousarray(roi.image, dtype=np.float64)
 
 
 def gabor_feature_names(settings) -> tuple[str, ...]:
@@ -132,7 +122,7 @@ def gabor_bank_features(roi) -> np.ndarray:
     ndarray of float64, shape (2 * len(frequencies) * orientations,)
     """
     freqs, n, bw = _params(roi.settings)
-    image = _grey_image(roi)
+    image = grey_image_2d(roi, "gabor")
     pads, starts, dy, dx, wt = _bank(freqs, n, bw)
     out = np.empty(2 * pads.shape[0])
     _k.gabor_bank(image, np.ascontiguousarray(roi.mask), pads, starts, dy, dx, wt, out)

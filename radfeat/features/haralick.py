@@ -30,8 +30,11 @@ import numbers
 import numpy as np
 
 from .._kernels import haralick as _k
-from ..exceptions import ConfigError, EmptyROIError, InvalidROIError, UnsupportedImageError
-from ._texture_common import batch_input
+from ..exceptions import (
+    ConfigError,
+    InvalidROIError,
+)
+from ._texture_common import batch_input, grey_image_2d
 from .registry import Feature, check_matrix_size, register_batch, register_family
 
 __all__ = ["FEATURES", "BASE_FEATURES", "DIRECTIONS", "compute_haralick", "haralick_batch"]
@@ -120,13 +123,7 @@ def compute_haralick(roi):
     >>> compute_haralick(roi)[:2].round(6).tolist()   # ASM and contrast of levels 1 and 3
     [0.381944, 1.833333]
     """
-    if roi.channels is not None:
-        raise UnsupportedImageError(f"haralick: needs a grey image, got {roi.channels} channels")
-    if roi.ndim != 2:
-        raise InvalidROIError(f"haralick: defined on 2D images only, got a {roi.ndim}D ROI; pass one "
-                              f"2D slice at a time")
-    if not roi.mask.any():
-        raise EmptyROIError("haralick: the ROI is empty")
+    grey_image_2d(roi, "haralick")  # checks only: Haralick reads the discretised levels
     distance = _distance(roi.settings)
     lv = np.ascontiguousarray(roi.levels, dtype=np.int64)
     maxv = int(lv.max()) + 1

@@ -45,7 +45,11 @@ import numbers
 import numpy as np
 
 from .._kernels import lbp as _k
-from ..exceptions import ConfigError, EmptyROIError, InvalidROIError, UnsupportedImageError
+from ..exceptions import (
+    ConfigError,
+    InvalidROIError,
+)
+from ._texture_common import grey_image_2d
 from .registry import Feature, register_batch, register_family
 
 __all__ = ["FEATURES", "METHODS", "compute_lbp", "lbp_batch", "lbp_codes", "lbp_feature_names",
@@ -96,18 +100,6 @@ def lbp_feature_names(settings) -> tuple[str, ...]:
     return tuple(f"Bin{k}" for k in range(_k.n_bins(P, code, bins))) + ("Entropy", "Energy")
 
 
-def _grey_image(roi):
-    """``roi.image`` as a 2D float64 array, or the error that explains why it is not one."""
-    if roi.channels is not None:
-        raise UnsupportedImageError(f"lbp: needs a grey image, got {roi.channels} channels; convert to grey first")
-    if roi.ndim != 2:
-        raise InvalidROIError(f"lbp: defined on 2D images only, got a {roi.ndim}D ROI; pass one 2D slice "
-                              f"at a time")
-    if not roi.mask.any():
-        raise EmptyROIError("lbp: the ROI is empty")
-    return np.ascontiguousarray(roi.image, dtype=np.float64)
-
-
 def lbp_codes(image, P=8, R=1, method="uniform") -> np.ndarray:
     """LBP code image, equal bit for bit to ``skimage.feature.local_binary_pattern(image, P, R, method)``.
 
@@ -149,7 +141,7 @@ def lbp_histogram_features(roi) -> np.ndarray:
         (``sum p^2``).
     """
     P, R, code, bins = _params(roi.settings)
-    image = _grey_image(roi)
+    image = grey_image_2d(roi, "lbp")
     rp, cp = _k.sample_offsets(P, R)
     codes = _k.masked_codes(image, np.ascontiguousarray(roi.mask), rp, cp, code)
     nbins = _k.n_bins(P, code, bins)
