@@ -72,13 +72,17 @@ class LoadedCase:
 #: thread pool, about a millisecond on any image, more than the whole cast of a small one.
 _NUMPY_CAST_MAX_VOXELS = 1 << 18
 
+#: Label maps used as they are: unsigned labels compare with a label exactly as their UInt32 cast.
+_UNSIGNED_LABELS = (sitk.sitkUInt8, sitk.sitkUInt16, sitk.sitkUInt32)
+
 
 def _label_map(mask, label_channel, name):
-    """:func:`select_label_map` (a scalar UInt32 label map), quicker for small scalar masks."""
+    """:func:`select_label_map` (a scalar UInt32 label map), quicker: an unsigned scalar mask is
+    kept as it is, a small signed one is cast through numpy."""
+    if mask.GetNumberOfComponentsPerPixel() == 1 and mask.GetPixelID() in _UNSIGNED_LABELS:
+        return mask  # read only below; a copy would be made unique (deep-copied) by the first array view
     if mask.GetNumberOfComponentsPerPixel() != 1 or mask.GetNumberOfPixels() > _NUMPY_CAST_MAX_VOXELS:
         return select_label_map(mask, label_channel, name)
-    if mask.GetPixelID() == sitk.sitkUInt32:
-        return sitk.Image(mask)  # a copy, as sitk.Cast returns
     arr = sitk.GetArrayViewFromImage(mask)
     if arr.dtype.kind not in "iub":  # float labels: leave their conversion to SimpleITK
         return select_label_map(mask, label_channel, name)
@@ -155,7 +159,8 @@ class Extractor:
             mask = check_geometry(image, mask, tolerance=s["geometryTolerance"], correct=s["correctMask"],
                                   image_name=case.image_name, mask_name=case.mask_name)
         # Validate the ROI on the original grid first so errors name the input as given.
-        first_box = check_roi(sitk.GetArrayViewFromImage(mask), label, minimumROIDimensions=s["minimumROIDimensions"],
+        grid_mask_arr = sitk.GetArrayViewFromImage(mask)  # read-only views: nothing below writes to them
+        first_box = check_roi(grid_mask_arr, label, minimumROIDimensions=s["minimumROIDimensions"],
                               minimumROISize=s["minimumROISize"], name=case.mask_name)
         grid_mask = mask
         classes = self._classes_for(image.GetDimension(), case.is_rgb)
@@ -167,7 +172,7 @@ class Extractor:
         image, mask = self._prepare_grid(image, mask, label, s, case)
 
         image_arr = sitk.GetArrayViewFromImage(image)
-        mask_arr = sitk.GetArrayFromImage(mask)
+        mask_arr = grid_mask_arr if mask is grid_mask else sitk.GetArrayViewFromImage(mask)
         if mask is grid_mask:  # not resampled nor cropped: the same check gives the same box
             box = first_box
         else:
@@ -213,7 +218,7 @@ class Extractor:
                 texture_mask = sitk.GetImageFromArray(texture_mask_arr)
                 texture_mask.CopyInformation(mask)
             for filtered, prefix, kwargs in iter_image_types(image, texture_mask, self.config.image_types, s):
-                filtered_arr = sitk.GetArrayViewFromImage(filtered)
+                filtered_arr = image_arr if filtered is image else sitk.GetArrayViewFromImage(filtered)
                 roi = _crop_roi(filtered_arr, texture_mask_arr, label, texture_box, spacing, kwargs, prefix, crops)
                 for family, wanted in grey:
                     features.update(_run_family(family, wanted, roi, prefix))

@@ -189,3 +189,42 @@ def test_two_distinct_values_give_nan_robust_mad_like_pyradiomics():
     ours = radfeat_features(image, mask, {"binWidth": 1, "minimumROIDimensions": 1})
     assert np.isnan(theirs["original_firstorder_RobustMeanAbsoluteDeviation"])
     assert_features_close(ours, theirs)
+
+
+def _naive_firstorder(values, levels, shift, voxel_volume):
+    """pyradiomics' formulas in plain numpy (the reference of the counted integer path)."""
+    v = values.astype(np.float64)
+    p10, p25, p50, p75, p90 = np.percentile(v, [10, 25, 50, 75, 90])
+    d = v - v.mean()
+    m2 = np.mean(d ** 2)
+    robust = v[(v >= p10) & (v <= p90)]
+    p = np.bincount(levels)[1:] / v.size
+    p = p[p > 0]
+    energy = np.sum((v + shift) ** 2)
+    return {"10Percentile": p10, "90Percentile": p90, "Energy": energy,
+            "Entropy": -np.sum(p * np.log2(p + np.spacing(1))), "InterquartileRange": p75 - p25,
+            "Kurtosis": np.mean(d ** 4) / m2 ** 2, "Maximum": v.max(), "MeanAbsoluteDeviation": np.mean(np.abs(d)),
+            "Mean": v.mean(), "Median": p50, "Minimum": v.min(), "Range": v.max() - v.min(),
+            "RobustMeanAbsoluteDeviation": np.mean(np.abs(robust - robust.mean())),
+            "RootMeanSquared": np.sqrt(energy / v.size), "Skewness": np.mean(d ** 3) / m2 ** 1.5,
+            "TotalEnergy": energy * voxel_volume, "Uniformity": np.sum(p ** 2), "Variance": m2,
+            "StandardDeviation": np.sqrt(m2)}
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy's mean of an empty robust set (NaN, as ours)
+@pytest.mark.parametrize("low, high, shift", [(1, 256, 0.0), (-1024, 3000, 1000.0), (0, 4, 0.5), (-5, 5, -2.25)])
+def test_integer_rois_counted_once_match_numpy(low, high, shift):
+    # short-range integers take the counted path: every statistic from (value, count) pairs
+    rng = np.random.default_rng(low + high)
+    for n in (2, 17, 784, 9000):
+        values = rng.integers(low, high, n).astype(np.float64)
+        levels = rng.integers(1, 20, n)
+        out = np.empty(len(FEATURES))
+        firstorder_from_values(values, levels, shift, 0.5, out)
+        got = _by_name(out)
+        for name, ref in _naive_firstorder(values, levels, shift, 0.5).items():
+            if name in ("Skewness", "Kurtosis") and np.mean((values - values.mean()) ** 2) == 0:
+                ref = 0.0  # a flat ROI: pyradiomics' 0 instead of 0 / 0
+            # central moments are summed in another order than numpy's pairwise sums
+            assert got[name] == pytest.approx(ref, rel=1e-12, abs=1e-12, nan_ok=True), (name, n)
+        assert got["Mean"] == values.sum() / n and got["Energy"] == np.sum((values + shift) ** 2)

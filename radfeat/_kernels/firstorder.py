@@ -63,11 +63,17 @@ def _percentile_ranks(n):
 
 
 @jit
-def _ranks_by_counting(values, mn, span, ranks, res):
-    # values are integers in [mn, mn + span]: order statistics from the cumulative counts
+def _value_counts(values, mn, span):
+    # values are integers in [mn, mn + span]
     counts = np.zeros(span + 1, dtype=np.int64)
     for i in range(values.shape[0]):
         counts[int(values[i] - mn)] += 1
+    return counts
+
+
+@jit
+def _ranks_from_counts(counts, mn, ranks, res):
+    # order statistics from the cumulative counts of the integers mn, mn + 1, ...
     order = np.argsort(ranks)
     b = 0
     below = counts[0]  # voxels with value <= mn + b
@@ -203,7 +209,7 @@ def _order_statistics(values, mn, mx, integral, ranks):
     n = values.shape[0]
     span = mx - mn
     if integral and span <= _COUNT_BINS_PER_VOXEL * n + _COUNT_BINS_EXTRA:
-        _ranks_by_counting(values, mn, int(span), ranks, res)
+        _ranks_from_counts(_value_counts(values, mn, int(span)), mn, ranks, res)
     else:
         order = np.argsort(ranks)
         sr = ranks[order]
@@ -227,16 +233,13 @@ def _level_histogram(levels):
 
 
 @jit
-def _firstorder(values, hist, shift, voxel_volume, out):
-    """Fill ``out[:19]`` from the ROI ``values`` (any order) and their grey-level histogram."""
-    n = values.shape[0]
+def _range(values):
+    """``(min, max, integral, has_nan)`` of ``values`` (NaN is neither integral nor compared)."""
     mn = np.inf
     mx = -np.inf
     integral = True
-    finite = True
-    mean = 0.0
-    energy = 0.0
-    for i in range(n):
+    has_nan = False
+    for i in range(values.shape[0]):
         v = values[i]
         if v < mn:
             mn = v
@@ -245,7 +248,87 @@ def _firstorder(values, hist, shift, voxel_volume, out):
         if v != math.floor(v):  # also NaN
             integral = False
             if v != v:
-                finite = False
+                has_nan = True
+    return mn, mx, integral, has_nan
+
+
+@jit
+def _firstorder(values, hist, shift, voxel_volume, out):
+    """Fill ``out[:19]`` from the ROI ``values`` (any order) and their grey-level histogram.
+
+    Integers over a short range (CT numbers, 8-bit pictures) are counted once and every
+    statistic is taken over the counts (:func:`_firstorder_counted`); other values voxel by voxel.
+    """
+    n = values.shape[0]
+    mn, mx, integral, has_nan = _range(values)
+    if (integral and not has_nan and mn > -np.inf and mx < np.inf
+            and mx - mn <= _COUNT_BINS_PER_VOXEL * n + _COUNT_BINS_EXTRA):
+        _firstorder_counted(_value_counts(values, mn, int(mx - mn)), mn, n, hist, shift, voxel_volume, out)
+    else:
+        _firstorder_values(values, mn, mx, integral, has_nan, hist, shift, voxel_volume, out)
+
+
+@jit
+def _firstorder_counted(counts, mn, n, hist, shift, voxel_volume, out):
+    # Sums over (value, count) pairs: a sum of integers is exact in float64 (below 2^53), so Mean,
+    # Energy and the robust mean equal the voxel-by-voxel sums bit for bit; the central moments
+    # differ from them only in summation order.
+    nb = counts.shape[0]
+    total = 0.0
+    energy = 0.0
+    for b in range(nb):
+        c = counts[b]
+        if c > 0:
+            v = mn + b
+            total += c * v
+            energy += c * ((v + shift) * (v + shift))
+    mean = total / n
+    m2 = 0.0
+    m3 = 0.0
+    m4 = 0.0
+    mad = 0.0
+    for b in range(nb):
+        c = counts[b]
+        if c > 0:
+            d = (mn + b) - mean
+            d2 = d * d
+            m2 += c * d2
+            m3 += c * (d2 * d)
+            m4 += c * (d2 * d2)
+            mad += c * abs(d)
+    ranks, ts = _percentile_ranks(n)
+    stats = np.empty(ranks.shape[0])
+    _ranks_from_counts(counts, mn, ranks, stats)
+    pct = np.empty(5)
+    for k in range(5):
+        pct[k] = _lerp(stats[2 * k], stats[2 * k + 1], ts[k])
+    rsum = 0.0
+    rn = 0
+    for b in range(nb):
+        v = mn + b
+        if counts[b] > 0 and v >= pct[0] and v <= pct[4]:
+            rsum += counts[b] * v
+            rn += counts[b]
+    rmad = np.nan  # no voxel between P10 and P90 (two distinct values): numpy's empty mean
+    if rn > 0:
+        rmean = rsum / rn
+        rmad = 0.0
+        for b in range(nb):
+            v = mn + b
+            if counts[b] > 0 and v >= pct[0] and v <= pct[4]:
+                rmad += counts[b] * abs(v - rmean)
+        rmad /= rn
+    _store(out, n, hist, mn, mn + nb - 1, mean, energy, m2 / n, m3 / n, m4 / n, mad / n, pct, rmad, voxel_volume)
+
+
+@jit
+def _firstorder_values(values, mn, mx, integral, has_nan, hist, shift, voxel_volume, out):
+    # voxel by voxel: values that are not short-range integers (or hold NaN / infinities)
+    n = values.shape[0]
+    mean = 0.0
+    energy = 0.0
+    for i in range(n):
+        v = values[i]
         mean += v
         energy += (v + shift) * (v + shift)
     mean /= n
@@ -260,12 +343,8 @@ def _firstorder(values, hist, shift, voxel_volume, out):
         m3 += d2 * d
         m4 += d2 * d2
         mad += abs(d)
-    m2 /= n
-    m3 /= n
-    m4 /= n
-    mad /= n
     ranks, ts = _percentile_ranks(n)
-    if finite and mn > -np.inf and mx < np.inf:
+    if not has_nan and mn > -np.inf and mx < np.inf:
         stats = _order_statistics(values, mn, mx, integral, ranks)
     else:  # NaN or infinite intensities: numpy's sort order decides, as before
         s = np.sort(values)
@@ -296,6 +375,12 @@ def _firstorder(values, hist, shift, voxel_volume, out):
             if v >= p10 and v <= p90:
                 rmad += abs(v - rmean)
         rmad /= rn
+    _store(out, n, hist, mn, mx, mean, energy, m2 / n, m3 / n, m4 / n, mad / n, pct, rmad, voxel_volume)
+
+
+@jit
+def _store(out, n, hist, mn, mx, mean, energy, m2, m3, m4, mad, pct, rmad, voxel_volume):
+    """The 19 features from the moments, percentiles and grey-level histogram, in FEATURES order."""
     eps = 2.220446049250313e-16  # numpy.spacing(1), as pyradiomics adds it inside log2
     entropy = 0.0
     uniformity = 0.0
@@ -310,8 +395,8 @@ def _firstorder(values, hist, shift, voxel_volume, out):
     else:
         skew = m3 / m2 ** 1.5
         kurt = m4 / (m2 * m2)
-    out[0] = p10
-    out[1] = p90
+    out[0] = pct[0]
+    out[1] = pct[4]
     out[2] = energy
     out[3] = entropy
     out[4] = pct[3] - pct[1]

@@ -255,6 +255,16 @@ def _as_2d(roi):
     return mask, spacing
 
 
+def _index_moments(mask):
+    """``n`` and the exact integer numerators ``n S_kl - S_k S_l`` of the index covariance."""
+    nd = mask.ndim
+    n, sums, products = mask_moments(np.ascontiguousarray(mask if nd == 3 else mask[None], dtype=np.bool_))
+    off = 3 - nd
+    s = [int(v) for v in sums[off:]]
+    num = [[n * int(products[k + off, l + off]) - s[k] * s[l] for l in range(nd)] for k in range(nd)]
+    return n, num
+
+
 def _covariance(mask, spacing):
     """Population covariance of the physical coordinates of the ROI voxels (pyradiomics' ``P^T P``).
 
@@ -262,20 +272,32 @@ def _covariance(mask, spacing):
     the numerator in Python's unbounded integers and one correctly rounded division, so the
     only rounding errors are the last three operations (pyradiomics' float sums carry more).
     """
+    n, num = _index_moments(mask)
     nd = mask.ndim
-    n, sums, products = mask_moments(np.ascontiguousarray(mask if nd == 3 else mask[None], dtype=np.bool_))
-    off = 3 - nd
-    s = [int(v) for v in sums[off:]]
     cov = np.empty((nd, nd))
     for k in range(nd):
         for l in range(k, nd):
-            num = n * int(products[k + off, l + off]) - s[k] * s[l]
-            cov[k, l] = cov[l, k] = num / (n * n) * float(spacing[k]) * float(spacing[l])
+            cov[k, l] = cov[l, k] = num[k][l] / (n * n) * float(spacing[k]) * float(spacing[l])
     return cov
 
 
 def _eigenvalues(mask, spacing):
-    """Eigenvalues of the ROI's physical-coordinate covariance, ascending (pyradiomics' method)."""
+    """Eigenvalues of the ROI's physical-coordinate covariance, ascending (pyradiomics' method).
+
+    2D: in closed form, ``lambda_major = (a + c) / 2 + hypot((a - c) / 2, b)`` and
+    ``lambda_minor = det / lambda_major`` with the determinant from the exact integer moments, so
+    a thin ROI's small eigenvalue carries no cancellation (and a straight line gets exactly 0).
+    """
+    if mask.ndim == 2:
+        n, num = _index_moments(mask)
+        sy, sx = (float(v) for v in spacing)
+        a = num[0][0] / (n * n) * sy * sy
+        b = num[0][1] / (n * n) * sy * sx
+        c = num[1][1] / (n * n) * sx * sx
+        major = (a + c) / 2.0 + float(np.hypot((a - c) / 2.0, b))
+        det = (num[0][0] * num[1][1] - num[0][1] * num[0][1]) / (n ** 4) * (sy * sy) * (sx * sx)
+        minor = det / major if major > 0.0 else 0.0
+        return np.array([minor, major])
     cov = _covariance(mask, spacing)
     eig = np.linalg.eigvals(cov).real
     # Rounding can leave a flat ROI with a tiny negative eigenvalue; pyradiomics zeroes those.

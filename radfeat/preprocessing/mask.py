@@ -106,15 +106,26 @@ def bounding_box(mask_array: np.ndarray) -> np.ndarray:
 def check_roi(mask_array: np.ndarray, label: int, *, minimumROIDimensions=2, minimumROISize=None,
               name="mask") -> np.ndarray:
     """Validate the ROI of ``label`` and return its bounding box (see :func:`bounding_box`)."""
-    roi = mask_array == label
-    count = int(roi.sum())
+    from .._kernels.roi import label_count_box
+
+    mask_array = np.asarray(mask_array)
+    if mask_array.dtype.kind not in "iub" or not 1 <= mask_array.ndim <= 3:
+        roi = mask_array == label
+        count = int(roi.sum())
+        bb = bounding_box(roi) if count else None
+    else:
+        labels = mask_array.reshape((1,) * (3 - mask_array.ndim) + mask_array.shape)
+        if labels.dtype == np.bool_:
+            labels = labels.view(np.uint8)
+        count, lo, hi = label_count_box(labels, int(label))
+        keep = slice(3 - mask_array.ndim, 3)
+        bb = np.stack([lo[keep], hi[keep]], axis=1)[::-1].ravel().astype(int)
     if count == 0:
         present = [int(v) for v in np.unique(mask_array) if v != 0]
         raise EmptyROIError(
             f"{name}: label {label} not present in mask" +
             (f" (labels present: {', '.join(map(str, present))})" if present else " (mask is empty)")
         )
-    bb = bounding_box(roi)
     ndims = int(np.sum(bb[1::2] - bb[0::2] + 1 > 1))
     if ndims == 0:
         raise InvalidROIError(f"{name}: label {label} has a single voxel; features are undefined on one voxel")

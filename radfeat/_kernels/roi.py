@@ -1,0 +1,41 @@
+"""ROI kernels (private): the voxel count and bounding box of one label of a label map."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._jit import jit
+
+
+@jit
+def label_count_box(labels, label):
+    """Voxels equal to ``label`` in a 3D label map, and their inclusive box ``(lo, hi)``.
+
+    One pass without the boolean copy that ``labels == label`` makes; ``hi < lo`` when the count is 0.
+    """
+    lo = np.empty(3, dtype=np.int64)
+    hi = np.empty(3, dtype=np.int64)
+    for d in range(3):
+        lo[d] = labels.shape[d]
+        hi[d] = -1
+    count = 0
+    nx = labels.shape[2]
+    for z in range(labels.shape[0]):
+        for y in range(labels.shape[1]):
+            first = -1
+            last = -1
+            for x in range(nx):
+                if labels[z, y, x] == label:
+                    count += 1
+                    if first < 0:
+                        first = x
+                    last = x
+            if first < 0:
+                continue
+            lo[0] = min(lo[0], z)
+            hi[0] = max(hi[0], z)
+            lo[1] = min(lo[1], y)
+            hi[1] = max(hi[1], y)
+            lo[2] = min(lo[2], first)
+            hi[2] = max(hi[2], last)
+    return count, lo, hi
