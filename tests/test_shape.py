@@ -410,6 +410,22 @@ def test_diameters_equal_brute_force_exactly():
             assert kernels.mesh_diameters(flat, spacing, True)[3] == pytest.approx(np.sqrt(d2), rel=1e-15)
 
 
+def test_contour_diameter_equals_brute_force_exactly():
+    # 2D: only each vertex row's two ends can be hull vertices; the maximum is the brute-force one
+    rng = np.random.default_rng(13)
+    for trial in range(60):
+        size = tuple(int(v) for v in rng.integers(1, 14, 2))
+        mask = np.pad(rng.random(size) < rng.uniform(0.1, 0.95), 1)
+        if not mask.any():
+            continue
+        spacing = rng.uniform(0.3, 2.5, 2) if trial % 2 else np.ones(2)
+        G = kernels.boundary_vertices(mask[None])
+        phys = (0.5 * G[:, 1:]) * spacing
+        brute = max(float((0.0 + (phys[i, 0] - phys[:, 0]) ** 2 + (phys[i, 1] - phys[:, 1]) ** 2).max())
+                    for i in range(len(G)))
+        assert kernels.contour_diameter(mask, spacing) == np.sqrt(brute)
+
+
 def test_marching_cubes_skips_only_empty_cubes():
     # the sliding cube index against the per-cube index: same triangles, same sums, same bits
     rng = np.random.default_rng(12)

@@ -22,7 +22,7 @@ import numpy as np
 
 from .._jit import get_num_threads, jit, pjit, prange
 
-__all__ = ["marching_cubes", "marching_squares", "boundary_vertices", "mesh_diameters",
+__all__ = ["marching_cubes", "marching_squares", "boundary_vertices", "mesh_diameters", "contour_diameter",
            "roi_covariance", "mask_moments"]
 
 # Below these sizes (a few ms of serial work) a parallel launch costs about what it saves: thread
@@ -925,6 +925,94 @@ def mesh_diameters(G, spacing, overall_only=False):
         overall,
     )
     return np.sqrt(np.array(d2, dtype=np.float64))
+
+
+@jit
+def contour_diameter(mask, spacing):
+    """Largest distance between marching-squares vertices of a zero-padded 2D mask.
+
+    The same value as ``mesh_diameters(boundary_vertices(mask[None]), (1, sy, sx), True)[3]``
+    without listing the vertices: on each vertex row (doubled index ``Y``: even rows hold the
+    vertices of horizontal edges, odd rows those of vertical edges) only the leftmost and
+    rightmost vertex can be on the convex hull, these come out sorted by ``(Y, X)``, so Andrew's
+    monotone chain runs on them directly (exact integer cross products), and the hull vertices
+    are compared pairwise with pyradiomics' distance expression.
+    """
+    ny, nx = mask.shape
+    n_rows = 2 * ny - 1
+    ys = np.empty(2 * n_rows, dtype=np.int64)
+    xs = np.empty(2 * n_rows, dtype=np.int64)
+    m = 0
+    for r in range(n_rows):
+        y = r // 2
+        lo = -1
+        hi = -1
+        if r % 2 == 0:
+            for x in range(nx - 1):
+                if mask[y, x] != mask[y, x + 1]:
+                    lo = 2 * x + 1
+                    break
+            for x in range(nx - 2, -1, -1):
+                if mask[y, x] != mask[y, x + 1]:
+                    hi = 2 * x + 1
+                    break
+        else:
+            for x in range(nx):
+                if mask[y, x] != mask[y + 1, x]:
+                    lo = 2 * x
+                    break
+            for x in range(nx - 1, -1, -1):
+                if mask[y, x] != mask[y + 1, x]:
+                    hi = 2 * x
+                    break
+        if lo < 0:
+            continue
+        ys[m] = r
+        xs[m] = lo
+        m += 1
+        if hi != lo:
+            ys[m] = r
+            xs[m] = hi
+            m += 1
+    hull = np.empty(2 * m + 1, dtype=np.int64)
+    k = 0
+    if m <= 2:
+        for i in range(m):
+            hull[i] = i
+        k = m
+    else:
+        for i in range(m):  # lower hull
+            while k >= 2 and _cross2(ys, xs, hull[k - 2], hull[k - 1], i) <= 0:
+                k -= 1
+            hull[k] = i
+            k += 1
+        t = k + 1
+        for i in range(m - 2, -1, -1):  # upper hull
+            while k >= t and _cross2(ys, xs, hull[k - 2], hull[k - 1], i) <= 0:
+                k -= 1
+            hull[k] = i
+            k += 1
+        k -= 1  # the last vertex repeats the first
+    py = np.empty(k)
+    px = np.empty(k)
+    for i in range(k):
+        py[i] = (0.5 * ys[hull[i]]) * spacing[0]
+        px[i] = (0.5 * xs[hull[i]]) * spacing[1]
+    best = 0.0
+    for a in range(k):
+        for c in range(a + 1, k):
+            dy = py[a] - py[c]
+            dx = px[a] - px[c]
+            d = 0.0 + dy * dy + dx * dx  # _sqdist's (z, y, x) order with dz = 0: the same bits
+            if d > best:
+                best = d
+    return math.sqrt(best)
+
+
+@jit
+def _cross2(ys, xs, o, a, b):
+    # z component of (a - o) x (b - o): exact in integers
+    return (ys[a] - ys[o]) * (xs[b] - xs[o]) - (xs[a] - xs[o]) * (ys[b] - ys[o])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._kernels.shape import boundary_vertices, marching_cubes, marching_squares, mask_moments, mesh_diameters
+from .._kernels.shape import (boundary_vertices, contour_diameter, marching_cubes, marching_squares, mask_moments,
+                              mesh_diameters)
 from ..exceptions import InvalidROIError
 from .registry import Feature, register_family
 
@@ -191,7 +192,7 @@ def compute_shape2d(roi):
     mask2d, spacing = _as_2d(roi)
     mask = _pad(mask2d)
     perimeter, surface = marching_squares(mask, spacing)
-    diameter = mesh_diameters(boundary_vertices(mask[None]), np.array([1.0, spacing[0], spacing[1]]), True)[3]
+    diameter = contour_diameter(mask, spacing)
     minor, major = _eigenvalues(mask, spacing)
     sy, sx = spacing
     n_pixels = int(np.count_nonzero(mask))
