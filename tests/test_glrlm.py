@@ -167,6 +167,14 @@ def test_batch_equals_per_image_2d(settings):
                       len(FEATURES), spacing=(0.5, 2.0))
 
 
+def test_batch_equals_per_image_many_levels():
+    # more levels than the batch kernel's initial scratch holds (it grows)
+    rng = np.random.default_rng(6)
+    settings = {"binWidth": 1}
+    rois, levels, masks = batch_stack(rng, 12 if NO_JIT else 40, (14, 15), settings)
+    assert_batch_rows(glrlm_batch(levels, masks, settings), rois, masks, compute_glrlm, len(FEATURES))
+
+
 def test_batch_equals_per_image_3d():
     rng = np.random.default_rng(4)
     settings = {"binCount": 3, "force2D": True}
@@ -196,8 +204,33 @@ def test_parallel_accumulation_equals_serial():
                                   K.glrlm_accumulate(q, angles, 3, 13))
 
 
-def test_plane_sweep_counts_equal_line_walk():
-    # every offset, either orientation, on boxes with and without neighbouring ROI voxels
+def _walked_counts(q, off, n_gray):
+    # pyradiomics' C loop in Python: the runs along every line of q (-1 outside the ROI), and
+    # nothing if no line holds two ROI voxels
+    counts = np.zeros((n_gray, max(q.shape)))
+    longest = 0
+    for start in np.ndindex(*q.shape):
+        if all(0 <= c < s for c, s in zip(np.subtract(start, off), q.shape)):
+            continue  # not the first voxel of its line
+        values, pos = [], np.array(start)
+        while all(0 <= c < s for c, s in zip(pos, q.shape)):
+            values.append(int(q[tuple(pos)]))
+            pos = pos + off
+        longest = max(longest, sum(v >= 0 for v in values))
+        run_value, run_len = -1, 0
+        for v in values + [-1]:
+            if v >= 0 and v == run_value:
+                run_len += 1
+                continue
+            if run_value >= 0:
+                counts[run_value, run_len - 1] += 1
+            run_value, run_len = v, (1 if v >= 0 else 0)
+    return counts if longest > 1 else 0 * counts
+
+
+def test_run_counts_equal_line_walk():
+    # every offset, either orientation, on boxes with and without neighbouring ROI voxels (the
+    # single-voxel column is derived from the level counts, so empty and sparse ROIs matter)
     from radfeat._kernels import glrlm as K
 
     rng = np.random.default_rng(4)
@@ -207,12 +240,9 @@ def test_plane_sweep_counts_equal_line_walk():
         levels = int(rng.integers(1, 4))
         q = rng.integers(0, levels, shape).astype(np.int32)
         q[rng.random(shape) < (0.9 if trial % 5 == 0 else 0.3)] = -1  # sparse ROIs: no adjacent voxels
-        for dz, dy, dx in offsets:
-            walked = np.zeros((levels, max(shape)))
-            K._accumulate_angle(q, dz, dy, dx, walked)
-            swept = np.zeros_like(walked)
-            K._accumulate_angle_swept(q, dz, dy, dx, swept)
-            np.testing.assert_array_equal(swept, walked, err_msg=f"{shape} {(dz, dy, dx)}")
+        got = K.glrlm_accumulate(q, np.array(offsets), levels, max(shape))
+        for a, off in enumerate(offsets):
+            np.testing.assert_array_equal(got[a], _walked_counts(q, off, levels), err_msg=f"{shape} {off}")
 
 
 def test_merge_directions_is_unweighted_sum():

@@ -182,6 +182,7 @@ def test_hand_computed_3x3():
     ((12, 14), {"binWidth": 10, "distances": [1, 2]}),
     ((12, 14), {"binWidth": 10, "force2D": True, "force2Ddimension": 1}),
     ((4, 5, 6), {"binCount": 8}),
+    ((16, 18), {"binWidth": 0.5}),  # ~200 levels: the batch scratch grows
 ])
 def test_batch_equals_per_image(shape, settings):
     rois, levels, masks = batch_inputs(np.random.default_rng(3), 40, shape, settings)

@@ -4,6 +4,9 @@ Neighbourhoods come from :mod:`._neighbours` (shared with GLSZM and NGTDM): the 
 zero-padded by the largest offset per axis, so a neighbour is one flat-index addition away and
 "outside the image" reads as level 0 = "outside the ROI". All arrays here are 3D ``(z, y, x)``;
 2D images arrive as ``(1, y, x)`` with angles whose z offset is 0. Grey levels are 1-based.
+
+The batch kernels of GLDM, GLSZM and NGTDM build that padded box per image with
+:func:`pad_batch_image`, into a buffer reused across the images of a chunk.
 """
 
 from __future__ import annotations
@@ -14,38 +17,91 @@ import numpy as np
 
 from .._jit import jit, pjit, prange
 from ._emphasis import emphasis_sums
-from ._neighbours import BLOCK, chunk_range, interior_span, max_level, neighbourhood, sum_chunks
+from ._neighbours import (BLOCK, bounding_box, box_size, chunk_range, generate_angles, interior_span,
+                          pad_angles_3d, row_base, sum_chunks)
 
 N_GLDM = 14
 
 
+#: Slots of the count vector that voxels outside the ROI are spread over (see _gldm_count).
+_SINK = 8
+
+
 @jit
-def _gldm_block(padded, offsets, limit, s0, s1, dep, mat):
-    # Angles outside, voxels inside: the inner loop is branch-free over contiguous memory and
-    # explicitly int32, so LLVM vectorises it (about 3x the per-voxel loop).
-    n = s1 - s0
-    centre = padded[s0:s1]
-    dep[:n] = 0
-    for a in range(offsets.shape[0]):
-        neighbour = padded[s0 + offsets[a]:s1 + offsets[a]]
-        for t in range(n):
-            h = neighbour[t]
-            dep[t] += np.int32(h != 0) & np.int32(abs(centre[t] - h) <= limit)
-    for t in range(n):
-        g = centre[t]
-        if g != 0:
-            mat[g - 1, dep[t]] += 1.0
+def _gldm_count(padded, offsets, limit, s0, n, dep, counts, nc):
+    """Count the voxels ``s0..s0+n-1`` by level and dependent neighbours into ``counts``.
+
+    ``counts[_SINK + (g - 1) * nc + k]`` counts voxels of level ``g`` with ``k`` dependent
+    neighbours ``h`` (``h != 0`` and ``|g - h| <= limit``); ``dep`` is int32 scratch of ``n``.
+    Angles outside, voxels inside: the dependence passes are branch-free over contiguous memory
+    (unsigned indices spare numba's wrap-around checks), so LLVM vectorises them; the count
+    pass is branch-free too, voxels outside the ROI going to ``_SINK`` rotating slots so that
+    their increments do not wait on each other.
+    """
+    base = np.uint64(s0)
+    nu = np.uint64(n)
+    for t in range(nu):
+        dep[t] = 0
+    na = offsets.shape[0]
+    a = 0
+    while a + 4 <= na:
+        # four offsets per pass: a quarter of the loads and stores of dep
+        o0, o1, o2, o3 = offsets[a], offsets[a + 1], offsets[a + 2], offsets[a + 3]
+        if limit == 0:
+            # pyradiomics' default: dependent means equal (h != 0 then holds in the ROI, and
+            # what is counted outside it goes to the sink)
+            for t in range(nu):
+                k = base + t
+                ki = np.int64(k)
+                g = padded[k]
+                dep[t] += (np.int32(padded[np.uint64(ki + o0)] == g) + np.int32(padded[np.uint64(ki + o1)] == g)
+                           + np.int32(padded[np.uint64(ki + o2)] == g) + np.int32(padded[np.uint64(ki + o3)] == g))
+        else:
+            for t in range(nu):
+                k = base + t
+                ki = np.int64(k)
+                g = padded[k]
+                h0 = padded[np.uint64(ki + o0)]
+                h1 = padded[np.uint64(ki + o1)]
+                h2 = padded[np.uint64(ki + o2)]
+                h3 = padded[np.uint64(ki + o3)]
+                dep[t] += ((np.int32(h0 != 0) & np.int32(abs(g - h0) <= limit))
+                           + (np.int32(h1 != 0) & np.int32(abs(g - h1) <= limit))
+                           + (np.int32(h2 != 0) & np.int32(abs(g - h2) <= limit))
+                           + (np.int32(h3 != 0) & np.int32(abs(g - h3) <= limit)))
+        a += 4
+    for rest in range(a, na):
+        o = offsets[rest]
+        for t in range(nu):
+            k = base + t
+            h = padded[np.uint64(np.int64(k) + o)]
+            dep[t] += np.int32(h != 0) & np.int32(abs(padded[k] - h) <= limit)
+    sink = np.uint64(_SINK)
+    for t in range(nu):
+        g = np.uint64(padded[base + t])
+        slot = sink + (g - np.uint64(1)) * np.uint64(nc) + np.uint64(dep[t]) if g != 0 else t % sink
+        counts[slot] += 1
+
+
+@jit
+def _dependence_limit(alpha):
+    # Levels are integers, so |g - h| <= alpha iff |g - h| <= floor(alpha); a negative alpha
+    # makes every neighbour independent.
+    return np.int32(min(math.floor(alpha), 2147483647)) if alpha >= 0 else np.int32(-1)
 
 
 @jit
 def _gldm_span(padded, offsets, alpha, s0, s1, mat):
-    # mat[g - 1, k] counts voxels of level g with k dependent neighbours (|g - h| <= alpha).
-    # Levels are integers, so |g - h| <= alpha iff |g - h| <= floor(alpha); a negative alpha
-    # makes every neighbour independent.
-    limit = np.int32(min(math.floor(alpha), 2147483647)) if alpha >= 0 else np.int32(-1)
+    # mat[g - 1, k] += voxels of level g with k dependent neighbours (|g - h| <= alpha)
+    nc = offsets.shape[0] + 1
+    limit = _dependence_limit(alpha)
     dep = np.empty(min(BLOCK, max(s1 - s0, 1)), dtype=np.int32)
+    counts = np.zeros(_SINK + mat.shape[0] * nc, dtype=np.int64)
     for b0 in range(s0, s1, BLOCK):
-        _gldm_block(padded, offsets, limit, b0, min(b0 + BLOCK, s1), dep, mat)
+        _gldm_count(padded, offsets, limit, b0, min(BLOCK, s1 - b0), dep, counts, nc)
+    for i in range(mat.shape[0]):
+        for k in range(nc):
+            mat[i, k] += counts[_SINK + i * nc + k]
 
 
 @jit
@@ -108,21 +164,126 @@ def gldm_features(p, ivec, jvec, out):
     out[13] = sdlgle / nz
 
 
+# -------------------------------------------------------------------------------------- batch
+
+#: Images per prange chunk in the batch paths (each chunk allocates its scratch once).
+BATCH_CHUNK = 16
+
+
 @jit
-def _gldm_one(lv, nd, distances, force2d_dim, alpha, out):
-    # one image of a batch; NaN when pyradiomics would have nothing to compute (empty ROI or
-    # a bounding box smaller than every requested distance)
-    padded, offsets, dims = neighbourhood(lv, nd, distances, force2d_dim)
+def pad_batch_image(lv, n, nd, distances, excluded_dim, work, box, dims, offsets):
+    """:func:`._neighbours.neighbourhood` of image ``n`` of a batch ``lv`` (N, Z, Y, X) into ``work``.
+
+    For the GLDM, GLSZM and NGTDM batch kernels, which call it per image with the same
+    ``work``, ``box``, ``dims`` and ``offsets``: the offsets, margins and zeroed padding are
+    recomputed only when the ROI box size differs from the previous image's, so images of one
+    ROI size cost no allocation. ``box`` (3) holds that size, ``dims`` (6) the padded layout.
+
+    Returns
+    -------
+    work, offsets : the padded buffer (reallocated if too small) and the flat offsets
+    top : the highest level in the ROI, or -1 when there is nothing to compute (empty ROI, or
+        no offset fits in its box)
+    """
+    lo, hi = bounding_box(lv[n])
+    if hi[0] < lo[0]:
+        return work, offsets, -1
+    if hi[0] - lo[0] + 1 != box[0] or hi[1] - lo[1] + 1 != box[1] or hi[2] - lo[2] + 1 != box[2]:
+        angles = pad_angles_3d(generate_angles(box_size(lo, hi, nd), distances, excluded_dim, True))
+        for d in range(3):
+            box[d] = hi[d] - lo[d] + 1
+            dims[d] = box[d]
+            dims[3 + d] = 0
+            for a in range(angles.shape[0]):
+                dims[3 + d] = max(dims[3 + d], abs(angles[a, d]))
+        py = dims[1] + 2 * dims[4]
+        px = dims[2] + 2 * dims[5]
+        size = (dims[0] + 2 * dims[3]) * py * px
+        if size > work.shape[0]:
+            work = np.zeros(size, dtype=np.int32)
+        else:
+            work[:size] = 0
+        offsets = np.empty(angles.shape[0], dtype=np.int64)
+        for a in range(angles.shape[0]):
+            offsets[a] = (angles[a, 0] * py + angles[a, 1]) * px + angles[a, 2]
     if offsets.shape[0] == 0:
-        out[:] = np.nan
-        return
-    mat = gldm_matrix(padded, offsets, dims, alpha, max_level(padded))
-    p, ivec, jvec = compress_matrix(mat)
-    gldm_features(p, ivec, jvec, out)
+        return work, offsets, -1
+    # flat unsigned indices: 4D indexing (wrap-around checks) or row views (reference counting)
+    # cost several times more here
+    _, nz, ny, nx = lv.shape
+    flat = lv.ravel()
+    top = 0
+    for z in range(box[0]):
+        for y in range(box[1]):
+            k = row_base(dims, z * box[1] + y)
+            src = ((n * nz + lo[0] + z) * ny + lo[1] + y) * nx + lo[2]
+            for x in range(box[2]):
+                v = np.int32(flat[np.uint64(src + x)])
+                work[np.uint64(k + x)] = v
+                top = max(top, v)
+    return work, offsets, top
+
+
+@jit
+def _gldm_chunk(lv, nd, distances, force2d_dim, alpha, n0, n1, out):
+    # images n0..n1-1 of gldm_batch, with scratch allocated once per chunk
+    work = np.zeros(0, dtype=np.int32)
+    box = np.full(3, -1, dtype=np.int64)
+    dims = np.zeros(6, dtype=np.int64)
+    offsets = np.empty(0, dtype=np.int64)
+    limit = _dependence_limit(alpha)
+    dep = np.empty(0, dtype=np.int32)
+    counts = np.zeros(0, dtype=np.int64)
+    p_buf = np.empty(0)
+    ivec = np.empty(0)
+    jvec = np.empty(0)
+    for n in range(n0, n1):
+        work, offsets, top = pad_batch_image(lv, n, nd, distances, force2d_dim, work, box, dims, offsets)
+        if top < 0:
+            out[n, :] = np.nan
+            continue
+        nc = offsets.shape[0] + 1
+        k0, k1 = interior_span(dims)
+        if k1 - k0 > dep.shape[0]:
+            dep = np.empty(k1 - k0, dtype=np.int32)
+        if _SINK + top * nc > counts.shape[0]:
+            counts = np.zeros(_SINK + top * nc, dtype=np.int64)
+            p_buf = np.empty(top * nc)
+            ivec = np.empty(top)
+            jvec = np.empty(nc)
+        _gldm_count(work, offsets, limit, k0, k1 - k0, dep, counts, nc)
+        # compress_matrix, into scratch: the rows and columns that hold a voxel
+        n_rows = 0
+        n_cols = 0
+        for k in range(nc):
+            jvec[k] = 0.0
+        for i in range(top):
+            row = _SINK + i * nc
+            present = False
+            for k in range(nc):
+                if counts[row + k] != 0:
+                    present = True
+                    jvec[k] = 1.0
+            if present:
+                ivec[n_rows] = i + 1
+                n_rows += 1
+        for k in range(nc):
+            if jvec[k] != 0.0:
+                jvec[n_cols] = k + 1
+                n_cols += 1
+        p = p_buf[:n_rows * n_cols].reshape((n_rows, n_cols))
+        for a in range(n_rows):
+            row = _SINK + (int(ivec[a]) - 1) * nc
+            for b in range(n_cols):
+                p[a, b] = counts[row + int(jvec[b]) - 1]
+        counts[:_SINK + top * nc] = 0
+        gldm_features(p, ivec[:n_rows], jvec[:n_cols], out[n])
 
 
 @pjit
 def gldm_batch(lv, nd, distances, force2d_dim, alpha, out):
     """GLDM features of each image of ``lv`` ``(N, Z, Y, X)`` into ``out`` ``(N, 14)``."""
-    for n in prange(lv.shape[0]):
-        _gldm_one(lv[n], nd, distances, force2d_dim, alpha, out[n])
+    n = lv.shape[0]
+    n_chunks = (n + BATCH_CHUNK - 1) // BATCH_CHUNK
+    for c in prange(n_chunks):
+        _gldm_chunk(lv, nd, distances, force2d_dim, alpha, c * BATCH_CHUNK, min(n, (c + 1) * BATCH_CHUNK), out)
