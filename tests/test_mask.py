@@ -73,3 +73,20 @@ def test_mask_pixel_type_does_not_change_features():
         assert sitk.GetArrayViewFromImage(mask).dtype == dtype  # the caller's mask is left as it was
     for other in results[1:]:
         assert other == results[0]
+
+
+def test_batch_input_masks_levels_only_when_needed():
+    from radfeat.features._texture_common import batch_input
+
+    rng = np.random.default_rng(4)
+    masks = rng.random((5, 6, 7)) < 0.5
+    levels = rng.integers(1, 30, size=masks.shape)
+    clean = np.where(masks, levels, 0)
+    for given in (levels, clean):
+        batch = batch_input(given, masks, masked=True)
+        np.testing.assert_array_equal(batch.levels[:, 0], clean)
+        assert batch.ng == clean.max()
+    # unmasked: the levels are passed on as given, Ng still counts the ROIs only
+    batch = batch_input(levels, masks)
+    np.testing.assert_array_equal(batch.levels[:, 0], levels)
+    assert batch.ng == levels[masks].max()

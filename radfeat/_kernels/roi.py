@@ -39,3 +39,21 @@ def label_count_box(labels, label):
             lo[2] = min(lo[2], first)
             hi[2] = max(hi[2], last)
     return count, lo, hi
+
+
+@jit
+def masked_levels_summary(levels, masks):
+    """``(top, clean)`` of a stack of grey levels: the highest level inside the masks (0 if none)
+    and whether every level outside them is 0 already (then no masked copy is needed)."""
+    flat_l = levels.ravel()
+    flat_m = masks.ravel()
+    top = 0
+    clean = True
+    for j in range(flat_l.shape[0]):
+        v = flat_l[j]
+        if flat_m[j]:
+            if v > top:
+                top = v
+        elif v != 0:
+            clean = False
+    return top, clean

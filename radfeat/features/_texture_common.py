@@ -14,6 +14,7 @@ import numpy as np
 
 from .._jit import get_num_threads
 from .._kernels import _neighbours as N
+from .._kernels.roi import masked_levels_summary
 from ..exceptions import (
     ConfigError,
     EmptyROIError,
@@ -254,9 +255,10 @@ def batch_input(levels, masks, masked=False) -> Batch:
     if nd not in (2, 3) or masks.shape != levels.shape:
         raise ValueError(f"levels and masks must both be (N, H, W) or (N, D, H, W) stacks of one shape, got "
                          f"{levels.shape} and {masks.shape}")
-    if masked:
+    top, clean = masked_levels_summary(levels, masks)
+    if masked and not clean:
         levels = np.where(masks, levels, 0)
-    ng = int(levels[masks].max()) if masks.any() else 0
+    ng = int(top)
     if nd == 2:
         levels, masks = levels[:, None], masks[:, None]
     return Batch(levels, masks, nd, ng)
