@@ -6,7 +6,7 @@ zero-padded by the largest offset per axis, so a neighbour is one flat-index add
 2D images arrive as ``(1, y, x)`` with angles whose z offset is 0. Grey levels are 1-based.
 
 The batch kernels of GLDM, GLSZM and NGTDM build that padded box per image with
-:func:`pad_batch_image`, into a buffer reused across the images of a chunk.
+:func:`._neighbours.pad_batch_image`, into a buffer reused across the images of a chunk.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ import numpy as np
 
 from .._jit import jit, pjit, prange
 from ._emphasis import emphasis_sums
-from ._neighbours import (BLOCK, bounding_box, box_size, chunk_range, generate_angles, interior_span,
-                          pad_angles_3d, row_base, sum_chunks)
+from ._neighbours import BATCH_CHUNK, BLOCK, chunk_range, interior_span, pad_batch_image, sum_chunks
 
 N_GLDM = 14
 
@@ -165,64 +164,6 @@ def gldm_features(p, ivec, jvec, out):
 
 
 # -------------------------------------------------------------------------------------- batch
-
-#: Images per prange chunk in the batch paths (each chunk allocates its scratch once).
-BATCH_CHUNK = 16
-
-
-@jit
-def pad_batch_image(lv, n, nd, distances, excluded_dim, work, box, dims, offsets):
-    """:func:`._neighbours.neighbourhood` of image ``n`` of a batch ``lv`` (N, Z, Y, X) into ``work``.
-
-    For the GLDM, GLSZM and NGTDM batch kernels, which call it per image with the same
-    ``work``, ``box``, ``dims`` and ``offsets``: the offsets, margins and zeroed padding are
-    recomputed only when the ROI box size differs from the previous image's, so images of one
-    ROI size cost no allocation. ``box`` (3) holds that size, ``dims`` (6) the padded layout.
-
-    Returns
-    -------
-    work, offsets : the padded buffer (reallocated if too small) and the flat offsets
-    top : the highest level in the ROI, or -1 when there is nothing to compute (empty ROI, or
-        no offset fits in its box)
-    """
-    lo, hi = bounding_box(lv[n])
-    if hi[0] < lo[0]:
-        return work, offsets, -1
-    if hi[0] - lo[0] + 1 != box[0] or hi[1] - lo[1] + 1 != box[1] or hi[2] - lo[2] + 1 != box[2]:
-        angles = pad_angles_3d(generate_angles(box_size(lo, hi, nd), distances, excluded_dim, True))
-        for d in range(3):
-            box[d] = hi[d] - lo[d] + 1
-            dims[d] = box[d]
-            dims[3 + d] = 0
-            for a in range(angles.shape[0]):
-                dims[3 + d] = max(dims[3 + d], abs(angles[a, d]))
-        py = dims[1] + 2 * dims[4]
-        px = dims[2] + 2 * dims[5]
-        size = (dims[0] + 2 * dims[3]) * py * px
-        if size > work.shape[0]:
-            work = np.zeros(size, dtype=np.int32)
-        else:
-            work[:size] = 0
-        offsets = np.empty(angles.shape[0], dtype=np.int64)
-        for a in range(angles.shape[0]):
-            offsets[a] = (angles[a, 0] * py + angles[a, 1]) * px + angles[a, 2]
-    if offsets.shape[0] == 0:
-        return work, offsets, -1
-    # flat unsigned indices: 4D indexing (wrap-around checks) or row views (reference counting)
-    # cost several times more here
-    _, nz, ny, nx = lv.shape
-    flat = lv.ravel()
-    top = 0
-    for z in range(box[0]):
-        for y in range(box[1]):
-            k = row_base(dims, z * box[1] + y)
-            src = ((n * nz + lo[0] + z) * ny + lo[1] + y) * nx + lo[2]
-            for x in range(box[2]):
-                v = np.int32(flat[np.uint64(src + x)])
-                work[np.uint64(k + x)] = v
-                top = max(top, v)
-    return work, offsets, top
-
 
 @jit
 def _gldm_chunk(lv, nd, distances, force2d_dim, alpha, n0, n1, out):

@@ -7,7 +7,7 @@ flood-filled (iteratively, with an explicit stack; a voxel is zeroed when pushed
 visited once). In a textured ROI most zones are one or two voxels, which then cost no stack
 traffic. When no angle moves along axis 0 (force2D, with the out-of-plane axis moved first by
 the caller), every z slice is independent and :func:`glszm_zones_slices` fills the slices in
-parallel. The batch kernel pads its images with :func:`.gldm.pad_batch_image`.
+parallel. The batch kernel pads its images with :func:`._neighbours.pad_batch_image`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ import numpy as np
 
 from .._jit import jit, pjit, prange
 from ._emphasis import emphasis_sums
-from ._neighbours import interior_span, row_base
-from .gldm import BATCH_CHUNK, pad_batch_image
+from ._neighbours import BATCH_CHUNK, interior_span, pad_batch_image, row_base
 
 N_GLSZM = 16
 

@@ -1,7 +1,7 @@
 """NGTDM kernels (private: arrays in, arrays out, no validation).
 
 Neighbourhood handling (angles, cropping, zero padding) comes from :mod:`._neighbours`; the batch
-kernel pads its images with :func:`.gldm.pad_batch_image`.
+kernel pads its images with :func:`._neighbours.pad_batch_image`.
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import jit, pjit, prange
-from ._neighbours import BLOCK, chunk_range, interior_span, sum_chunks
-from .gldm import BATCH_CHUNK, pad_batch_image
+from ._neighbours import BATCH_CHUNK, BLOCK, chunk_range, interior_span, pad_batch_image, sum_chunks
 
 N_NGTDM = 5
 
