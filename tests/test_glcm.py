@@ -399,3 +399,87 @@ def test_slice_keeps_volume_ng():
     P, gray = glcm_naive(roi.levels, roi.mask)
     assert_features_close(ORACLE.ours(big), glcm_features_naive(P, gray, 9))
     assert ORACLE.ours(big)["Idn"] != ORACLE.ours(roi)["Idn"]
+
+
+# ------------------------------------------- kernel fast paths against plain NumPy references
+
+
+def _counts_numpy(q, angles, n_gray):
+    """Co-occurrence counts of ``q`` (-1 outside the ROI) by shifted array views."""
+    counts = np.zeros((len(angles), n_gray, n_gray))
+    for a, off in enumerate(angles):
+        src = tuple(slice(max(0, -d), s - max(0, d)) for d, s in zip(off, q.shape))
+        dst = tuple(slice(max(0, d), s - max(0, -d)) for d, s in zip(off, q.shape))
+        i, j = q[src].ravel(), q[dst].ravel()
+        keep = (i >= 0) & (j >= 0)
+        np.add.at(counts[a], (i[keep], j[keep]), 1)
+    return counts
+
+
+@pytest.mark.parametrize("shape", [(1, 9, 17), (5, 7, 6), (1, 1, 12), (4, 1, 5), (3, 6, 1)])
+def test_accumulation_with_holes_matches_numpy(shape):
+    # ROI spans per row, holes inside them, rows and planes without any ROI voxel
+    rng = np.random.default_rng(sum(shape))
+    q = rng.integers(-1, 5, shape).astype(np.int32)
+    q[..., : shape[2] // 3] = -1
+    q[:, ::3, :] = -1
+    if shape[0] > 1:
+        q[0] = -1
+    angles = _neighbours.pad_angles_3d(
+        _neighbours.generate_angles(np.array(shape, np.int64), np.array([1, 2]), -1, False))
+    expected = _counts_numpy(q, angles, 5)
+    np.testing.assert_array_equal(K.glcm_accumulate(q, angles, 5), expected)
+    for chunks in (2, 3, 7):
+        np.testing.assert_array_equal(K.glcm_accumulate_parallel(q, angles, 5, chunks), expected)
+
+
+def _stress_matrix(kind, rng):
+    """Counts and grey levels that take the feature kernel's special paths."""
+    if kind == "rare level":  # px py below the entropy series' threshold: cell-by-cell rows
+        counts = rng.integers(0, 50, (7, 7)).astype(float)
+        counts[0, 0] = 1e9
+        counts[6, :] = 0
+        counts[6, 2] = 1
+        return counts, np.arange(1.0, 8.0)
+    if kind == "many values":  # more distinct cell values than memo slots
+        return rng.integers(1, 10 ** 6, (24, 24)).astype(float), np.arange(1.0, 25.0)
+    if kind == "level gaps":  # p_{x+y} and p_{x-y} scattered by grey value
+        return rng.integers(0, 9, (6, 6)).astype(float), np.array([1.0, 2.0, 5.0, 6.0, 9.0, 13.0])
+    return rng.integers(0, 5, (32, 32)).astype(float), np.arange(1.0, 33.0)  # a 28 x 28 image's
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+@pytest.mark.parametrize("kind", ["rare level", "many values", "level gaps", "small image"])
+def test_features_match_numpy_on_stress_matrices(kind, symmetric):
+    counts, gray = _stress_matrix(kind, np.random.default_rng(33))
+    if symmetric:
+        counts = counts + counts.T
+    p = counts / counts.sum()
+    ng = int(gray[-1]) + 1
+    out = np.empty(len(FEATURES))
+    K.glcm_features(p[None], gray, ng, symmetric, out)
+    assert_features_close(dict(zip(NAMES, out)), glcm_features_naive(p[:, :, None], gray, ng))
+
+
+def test_batch_with_large_counts_equals_per_image():
+    # counts beyond _normalize_hist's quotient table
+    rng = np.random.default_rng(5)
+    settings = {"binCount": 2}
+    rois, levels, masks = batch_stack(rng, 4, (30, 31), settings)
+    assert max(glcm_matrix(r, raw=True).max() for r, m in zip(rois, masks) if m.sum() > 1) > K._QUOT
+    assert_batch_rows(glcm_batch(levels, masks, settings), rois, masks, compute_glcm, len(FEATURES))
+
+
+def test_mcc_fast_path_on_large_rois():
+    # nearly independent neighbours (second eigenvalue ~1e-4) with a rare level: the fast path's
+    # error bound must hold wherever it is trusted
+    rng = np.random.default_rng(34)
+    for _ in range(40):
+        g = int(rng.choice([5, 17, 32]))
+        c = np.outer(rng.integers(1, 50, g), rng.integers(1, 50, g)) * 1000.0 + rng.integers(0, 500, (g, g))
+        c[0, :] = rng.integers(0, 3, g)
+        c = c + c.T
+        p = c / c.sum()
+        px = p.sum(1)
+        lam2 = K._mcc_lambda2(p, px, px, True)[0]
+        assert np.sqrt(lam2) == pytest.approx(mcc_numpy(p), rel=1e-8)
