@@ -79,3 +79,24 @@ def test_any_dtype_and_strides_equal_the_float64_path(settings):
                               compat=settings.get("compat", "pyradiomics"), origin=settings.get("binOrigin"))
         np.testing.assert_array_equal(edges, ref_edges)
         np.testing.assert_array_equal(levels, digitize_masked(f, np.ascontiguousarray(mask), ref_edges))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.uint16, np.int32])
+def test_integer_images_through_the_value_table_match_digitize(dtype):
+    # short-range integer images are digitised by table lookup: the same levels as numpy.digitize
+
+    rng = np.random.default_rng(int(np.dtype(dtype).itemsize))
+    info = np.iinfo(dtype)
+    for trial in range(60):
+        shape = tuple(int(s) for s in rng.integers(1, 12, size=int(rng.integers(2, 4))))
+        low = int(rng.integers(max(info.min, -3000), min(info.max, 3000)))
+        high = min(int(info.max), low + int(rng.integers(0, 1500)))
+        image = rng.integers(low, high + 1, size=shape).astype(dtype)
+        mask = rng.random(shape) < 0.7
+        if not mask.any():
+            continue
+        settings = [{"binWidth": 25}, {"binWidth": 0.7}, {"binCount": int(rng.integers(1, 40))}][trial % 3]
+        levels, edges = discretize(image, mask, **settings)
+        np.testing.assert_array_equal(edges, bin_edges(image[mask], **settings))
+        expected = np.where(mask, np.digitize(image.astype(np.float64), edges), 0)
+        np.testing.assert_array_equal(levels, expected)

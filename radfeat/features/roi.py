@@ -93,4 +93,7 @@ class RoiData:
     @cached_property
     def n_levels(self) -> int:
         """``Ng``: the highest grey level present in the ROI (pyradiomics' definition)."""
-        return int(self.levels[self.mask].max())
+        from .._kernels.roi import masked_levels_summary
+
+        # one pass, without gathering the ROI's levels
+        return int(masked_levels_summary(np.ascontiguousarray(self.levels), np.ascontiguousarray(self.mask))[0])

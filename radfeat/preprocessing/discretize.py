@@ -22,6 +22,11 @@ __all__ = ["bin_edges", "discretize", "discretize_batch"]
 #: More grey levels than this almost always means a wrong binWidth (e.g. 1e-6 on CT in HU).
 MAX_GRAY_LEVELS_DEFAULT = 100_000
 
+# Integer images are digitised through a table of their value range while it holds at most this
+# many entries per voxel (+ a constant), so the table never dwarfs the image.
+_TABLE_BINS_PER_VOXEL = 4
+_TABLE_BINS_EXTRA = 4096
+
 # Intensity types the kernels read as they are (others are converted to float64 first).
 _KERNEL_DTYPES = tuple(np.dtype(t) for t in (np.float64, np.float32, np.int8, np.uint8, np.int16, np.uint16,
                                              np.int32, np.uint32, np.int64, np.uint64))
@@ -82,13 +87,14 @@ def discretize(image: np.ndarray, mask: np.ndarray, **settings) -> tuple[np.ndar
     levels : ndarray of int64, same shape as ``image``
     edges : ndarray of float64
     """
-    from .._kernels.discretize import digitize_masked, masked_min_max
+    from .._kernels.discretize import digitize_masked, digitize_table, masked_min_max
 
     image = np.asarray(image)
     mask = np.asarray(mask, dtype=np.bool_)
     width, count = settings.get("binWidth", 25), settings.get("binCount")
     compat, origin = settings.get("compat", "pyradiomics"), settings.get("binOrigin")
     edges = None
+    minimum = maximum = None
     if image.shape == mask.shape:
         # the kernels read the intensities in their own type (a cropped int16 CT box is copied as
         # int16, not as float64), in C order
@@ -105,10 +111,18 @@ def discretize(image: np.ndarray, mask: np.ndarray, **settings) -> tuple[np.ndar
                 edges = _width_edges(np.float64(minimum), np.float64(maximum), width, compat, origin)
     if edges is None:  # binCount, an empty ROI or NaN: bin_edges on the values, as it always did
         edges = bin_edges(image[mask], binWidth=width, binCount=count, compat=compat, origin=origin)
+    image = np.ascontiguousarray(image)
+    mask = np.ascontiguousarray(mask, dtype=np.bool_)
+    edges_f = np.asarray(edges, dtype=np.float64)
+    if image.dtype.kind in "iu" and image.dtype.itemsize <= 4 and image.shape == mask.shape:  # exact in float64
+        if minimum is None:
+            minimum, maximum, n, _ = masked_min_max(image, mask)
+        span = maximum - minimum
+        if 0 <= span <= _TABLE_BINS_PER_VOXEL * image.size + _TABLE_BINS_EXTRA:
+            # integers over a short range (CT numbers, pictures): one lookup per voxel
+            return digitize_table(image, mask, edges_f, int(minimum), int(span)), edges
     # one pass in a kernel instead of boolean indexing + searchsorted (a third of a small ROI's time)
-    levels = digitize_masked(np.ascontiguousarray(image), np.ascontiguousarray(mask, dtype=np.bool_),
-                             np.asarray(edges, dtype=np.float64))
-    return levels, edges
+    return digitize_masked(image, mask, edges_f), edges
 
 
 def discretize_batch(images: np.ndarray, masks: np.ndarray, **settings) -> np.ndarray:
