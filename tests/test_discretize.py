@@ -84,7 +84,6 @@ def test_any_dtype_and_strides_equal_the_float64_path(settings):
 @pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.uint16, np.int32])
 def test_integer_images_through_the_value_table_match_digitize(dtype):
     # short-range integer images are digitised by table lookup: the same levels as numpy.digitize
-
     rng = np.random.default_rng(int(np.dtype(dtype).itemsize))
     info = np.iinfo(dtype)
     for trial in range(60):
