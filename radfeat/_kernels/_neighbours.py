@@ -252,39 +252,45 @@ def compact_levels(levels, mask, lo, hi):
     Returns ``q`` (cropped, int32, -1 outside the ROI), ``gray`` (float64 values of the levels
     present, ascending: pyradiomics' ``grayLevels``) and ``ng`` (the highest level: its ``Ng``).
     """
-    lv = levels[lo[0]:hi[0] + 1, lo[1]:hi[1] + 1, lo[2]:hi[2] + 1]
-    mk = mask[lo[0]:hi[0] + 1, lo[1]:hi[1] + 1, lo[2]:hi[2] + 1]
-    nz, ny, nx = lv.shape
+    nz = hi[0] - lo[0] + 1
+    ny = hi[1] - lo[1] + 1
+    nx = hi[2] - lo[2] + 1
     # int32 halves the memory traffic of the accumulation kernels; raw levels first, then mapped.
+    # Flat unsigned indices and a branch-free select: no wrap-around checks, and LLVM vectorises.
     q = np.empty((nz, ny, nx), dtype=np.int32)
+    src_l = levels.ravel()
+    src_m = mask.ravel()
+    dst = q.ravel()
+    sy = levels.shape[1]
+    sx = levels.shape[2]
     ng = 0
     for z in range(nz):
         for y in range(ny):
-            for x in range(nx):
-                if mk[z, y, x]:
-                    v = lv[z, y, x]
-                    q[z, y, x] = v
-                    if v > ng:
-                        ng = v
-                else:
-                    q[z, y, x] = -1
-    flat = q.ravel()
-    lut = np.full(ng + 1, -1, dtype=np.int32)
-    for k in range(flat.shape[0]):
-        if flat[k] >= 0:
-            lut[flat[k]] = 0
+            src = np.uint64(((lo[0] + z) * sy + lo[1] + y) * sx + lo[2])
+            out = np.uint64((z * ny + y) * nx)
+            for x in range(np.uint64(nx)):
+                v = src_l[src + x]
+                inside = src_m[src + x]
+                dst[out + x] = np.int32(v) if inside else np.int32(-1)
+                ng = max(ng, v if inside else 0)
+    # lut[v + 1]: compact index of level v, lut[0] = -1 for "outside", so both passes are branch-free
+    lut = np.zeros(ng + 2, dtype=np.int32)
+    for k in range(np.uint64(dst.shape[0])):
+        lut[np.uint64(np.int64(dst[k]) + 1)] = 1
+    lut[0] = -1
     n_present = 0
-    for v in range(ng + 1):
-        if lut[v] == 0:
+    for v in range(1, ng + 2):
+        if lut[v] != 0:
             lut[v] = n_present
             n_present += 1
+        else:
+            lut[v] = -1
     gray = np.empty(n_present)
     for v in range(ng + 1):
-        if lut[v] >= 0:
-            gray[lut[v]] = v
-    for k in range(flat.shape[0]):
-        if flat[k] >= 0:
-            flat[k] = lut[flat[k]]
+        if lut[v + 1] >= 0:
+            gray[lut[v + 1]] = v
+    for k in range(np.uint64(dst.shape[0])):
+        dst[k] = lut[np.uint64(np.int64(dst[k]) + 1)]
     return q, gray, ng
 
 
@@ -318,11 +324,16 @@ def pad_levels(lv, lo, hi, angles):
     py = dims[1] + 2 * dims[4]
     px = dims[2] + 2 * dims[5]
     padded = np.zeros(pz * py * px, dtype=np.int32)
+    src_l = lv.ravel()
+    sy = lv.shape[1]
+    sx = lv.shape[2]
     for z in range(dims[0]):
         for y in range(dims[1]):
-            base = ((z + dims[3]) * py + y + dims[4]) * px + dims[5]
-            for x in range(dims[2]):
-                padded[base + x] = lv[lo[0] + z, lo[1] + y, lo[2] + x]
+            # flat unsigned indices: no wrap-around checks, so the row copy vectorises
+            base = np.uint64(((z + dims[3]) * py + y + dims[4]) * px + dims[5])
+            src = np.uint64(((lo[0] + z) * sy + lo[1] + y) * sx + lo[2])
+            for x in range(np.uint64(dims[2])):
+                padded[base + x] = src_l[src + x]
     offsets = np.empty(angles.shape[0], dtype=np.int64)
     for a in range(angles.shape[0]):
         offsets[a] = (angles[a, 0] * py + angles[a, 1]) * px + angles[a, 2]
