@@ -87,7 +87,7 @@ def discretize(image: np.ndarray, mask: np.ndarray, **settings) -> tuple[np.ndar
     levels : ndarray of int64, same shape as ``image``
     edges : ndarray of float64
     """
-    from .._kernels.discretize import digitize_masked, digitize_table, masked_min_max
+    from .._kernels.discretize import digitize_masked, digitize_table, masked_int_min_max, masked_min_max
 
     image = np.asarray(image)
     mask = np.asarray(mask, dtype=np.bool_)
@@ -106,7 +106,11 @@ def discretize(image: np.ndarray, mask: np.ndarray, **settings) -> tuple[np.ndar
             if not width or width <= 0:
                 raise ConfigError(f"binWidth must be > 0, got {width!r}")
             # the ROI's range in one pass, without gathering its values (bin_edges reads only that)
-            minimum, maximum, n, has_nan = masked_min_max(image, mask)
+            if image.dtype.kind in "iu":
+                minimum, maximum, n = masked_int_min_max(image, mask)
+                has_nan = False
+            else:
+                minimum, maximum, n, has_nan = masked_min_max(image, mask)
             if n > 0 and not has_nan:
                 edges = _width_edges(np.float64(minimum), np.float64(maximum), width, compat, origin)
     if edges is None:  # binCount, an empty ROI or NaN: bin_edges on the values, as it always did
@@ -116,9 +120,9 @@ def discretize(image: np.ndarray, mask: np.ndarray, **settings) -> tuple[np.ndar
     edges_f = np.asarray(edges, dtype=np.float64)
     if image.dtype.kind in "iu" and image.dtype.itemsize <= 4 and image.shape == mask.shape:  # exact in float64
         if minimum is None:
-            minimum, maximum, n, _ = masked_min_max(image, mask)
-        span = maximum - minimum
-        if 0 <= span <= _TABLE_BINS_PER_VOXEL * image.size + _TABLE_BINS_EXTRA:
+            minimum, maximum, n = masked_int_min_max(image, mask)
+        span = int(maximum) - int(minimum)
+        if n > 0 and span <= _TABLE_BINS_PER_VOXEL * image.size + _TABLE_BINS_EXTRA:
             # integers over a short range (CT numbers, pictures): one lookup per voxel
             return digitize_table(image, mask, edges_f, int(minimum), int(span)), edges
     # one pass in a kernel instead of boolean indexing + searchsorted (a third of a small ROI's time)
