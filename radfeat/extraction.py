@@ -77,8 +77,8 @@ _UNSIGNED_LABELS = (sitk.sitkUInt8, sitk.sitkUInt16, sitk.sitkUInt32)
 
 
 def _label_map(mask, label_channel, name):
-    """:func:`select_label_map` (a scalar UInt32 label map), quicker: an unsigned scalar mask is
-    kept as it is, a small signed one is cast through numpy."""
+    """A scalar label map: an unsigned scalar mask as it is (not copied: nothing writes to it),
+    a small signed one cast to UInt32 through numpy, anything else by :func:`select_label_map`."""
     if mask.GetNumberOfComponentsPerPixel() == 1 and mask.GetPixelID() in _UNSIGNED_LABELS:
         return mask  # read only below; a copy would be made unique (deep-copied) by the first array view
     if mask.GetNumberOfComponentsPerPixel() != 1 or mask.GetNumberOfPixels() > _NUMPY_CAST_MAX_VOXELS:

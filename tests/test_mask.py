@@ -90,3 +90,21 @@ def test_batch_input_masks_levels_only_when_needed():
     batch = batch_input(levels, masks)
     np.testing.assert_array_equal(batch.levels[:, 0], levels)
     assert batch.ng == levels[masks].max()
+
+
+def test_fractional_label_matches_nothing():
+    arr = np.ones((4, 4), np.uint8)
+    with pytest.raises(EmptyROIError):
+        check_roi(arr, 1.5)
+
+
+def test_compact_levels_reads_negative_levels_as_outside():
+    from radfeat._kernels._neighbours import bounding_box, compact_levels
+
+    levels = np.array([[[3, -1, 5], [-7, 3, 2]]], dtype=np.int64)
+    mask = np.ones(levels.shape, dtype=bool)
+    lo, hi = bounding_box(mask)
+    q, gray, ng = compact_levels(levels, mask, lo, hi)
+    np.testing.assert_array_equal(q, [[[1, -1, 2], [-1, 1, 0]]])
+    np.testing.assert_array_equal(gray, [2.0, 3.0, 5.0])
+    assert ng == 5

@@ -275,8 +275,9 @@ def compact_levels(levels, mask, lo, hi):
                 ng = max(ng, v if inside else 0)
     # lut[v + 1]: compact index of level v, lut[0] = -1 for "outside", so both passes are branch-free
     lut = np.zeros(ng + 2, dtype=np.int32)
+    # (negative levels inside the ROI read as outside, as -1 does: never an index below lut)
     for k in range(np.uint64(dst.shape[0])):
-        lut[np.uint64(np.int64(dst[k]) + 1)] = 1
+        lut[np.uint64(max(np.int64(dst[k]), -1) + 1)] = 1
     lut[0] = -1
     n_present = 0
     for v in range(1, ng + 2):
@@ -290,7 +291,7 @@ def compact_levels(levels, mask, lo, hi):
         if lut[v + 1] >= 0:
             gray[lut[v + 1]] = v
     for k in range(np.uint64(dst.shape[0])):
-        dst[k] = lut[np.uint64(np.int64(dst[k]) + 1)]
+        dst[k] = lut[np.uint64(max(np.int64(dst[k]), -1) + 1)]
     return q, gray, ng
 
 

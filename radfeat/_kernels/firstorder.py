@@ -271,8 +271,8 @@ def _firstorder(values, hist, shift, voxel_volume, out):
 @jit
 def _firstorder_counted(counts, mn, n, hist, shift, voxel_volume, out):
     # Sums over (value, count) pairs: a sum of integers is exact in float64 (below 2^53), so Mean,
-    # Energy and the robust mean equal the voxel-by-voxel sums bit for bit; the central moments
-    # differ from them only in summation order.
+    # the robust mean and (with an integer voxelArrayShift) Energy equal the voxel-by-voxel sums
+    # bit for bit; the central moments differ from them only in summation order.
     nb = counts.shape[0]
     total = 0.0
     energy = 0.0

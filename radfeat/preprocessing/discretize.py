@@ -22,8 +22,8 @@ __all__ = ["bin_edges", "discretize", "discretize_batch"]
 #: More grey levels than this almost always means a wrong binWidth (e.g. 1e-6 on CT in HU).
 MAX_GRAY_LEVELS_DEFAULT = 100_000
 
-# Integer images are digitised through a table of their value range while it holds at most this
-# many entries per voxel (+ a constant), so the table never dwarfs the image.
+# Integer images are digitised through a table of their ROI's value range while it holds at most
+# this many entries per ROI voxel (+ a constant), so the table never dwarfs the ROI.
 _TABLE_BINS_PER_VOXEL = 4
 _TABLE_BINS_EXTRA = 4096
 
@@ -122,7 +122,7 @@ def discretize(image: np.ndarray, mask: np.ndarray, **settings) -> tuple[np.ndar
         if minimum is None:
             minimum, maximum, n = masked_int_min_max(image, mask)
         span = int(maximum) - int(minimum)
-        if n > 0 and span <= _TABLE_BINS_PER_VOXEL * image.size + _TABLE_BINS_EXTRA:
+        if n > 0 and span <= _TABLE_BINS_PER_VOXEL * n + _TABLE_BINS_EXTRA:
             # integers over a short range (CT numbers, pictures): one lookup per voxel
             return digitize_table(image, mask, edges_f, int(minimum), int(span)), edges
     # one pass in a kernel instead of boolean indexing + searchsorted (a third of a small ROI's time)

@@ -109,7 +109,8 @@ def check_roi(mask_array: np.ndarray, label: int, *, minimumROIDimensions=2, min
     from .._kernels.roi import label_count_box
 
     mask_array = np.asarray(mask_array)
-    if mask_array.dtype.kind not in "iub" or not 1 <= mask_array.ndim <= 3:
+    whole = float(label) == int(label) and abs(int(label)) < 2**53  # exactly comparable in any kernel type
+    if mask_array.dtype.kind not in "iub" or not 1 <= mask_array.ndim <= 3 or not whole:
         roi = mask_array == label
         count = int(roi.sum())
         bb = bounding_box(roi) if count else None
