@@ -197,11 +197,7 @@ def nanmean_angles(per_angle, out):
 @jit
 def bounding_box(roi):
     """Inclusive box ``(lo, hi)`` of the non-zero (True) voxels of a 3D array; ``hi < lo`` if none."""
-    lo = np.empty(3, dtype=np.int64)
-    hi = np.empty(3, dtype=np.int64)
-    for d in range(3):
-        lo[d] = roi.shape[d]
-        hi[d] = -1
+    lo, hi = empty_box(roi.shape)
     nx = roi.shape[2]
     for z in range(roi.shape[0]):
         for y in range(roi.shape[1]):
@@ -214,13 +210,30 @@ def bounding_box(roi):
             last = nx - 1
             while roi[z, y, last] == 0:
                 last -= 1
-            lo[0] = min(lo[0], z)
-            hi[0] = max(hi[0], z)
-            lo[1] = min(lo[1], y)
-            hi[1] = max(hi[1], y)
-            lo[2] = min(lo[2], first)
-            hi[2] = max(hi[2], last)
+            grow_box(lo, hi, z, y, first, last)
     return lo, hi
+
+
+@jit
+def empty_box(shape):
+    """``(lo, hi)`` of a box holding nothing yet in a 3D array of ``shape`` (``hi < lo``)."""
+    lo = np.empty(3, dtype=np.int64)
+    hi = np.empty(3, dtype=np.int64)
+    for d in range(3):
+        lo[d] = shape[d]
+        hi[d] = -1
+    return lo, hi
+
+
+@jit
+def grow_box(lo, hi, z, y, first, last):
+    """Extend the box ``(lo, hi)`` by row ``(z, y)``'s voxels ``first..last``."""
+    lo[0] = min(lo[0], z)
+    hi[0] = max(hi[0], z)
+    lo[1] = min(lo[1], y)
+    hi[1] = max(hi[1], y)
+    lo[2] = min(lo[2], first)
+    hi[2] = max(hi[2], last)
 
 
 @jit

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 
 from .._jit import jit
+from ._neighbours import empty_box, grow_box
 
 
 @jit
@@ -13,11 +13,7 @@ def label_count_box(labels, label):
 
     One pass without the boolean copy that ``labels == label`` makes; ``hi < lo`` when the count is 0.
     """
-    lo = np.empty(3, dtype=np.int64)
-    hi = np.empty(3, dtype=np.int64)
-    for d in range(3):
-        lo[d] = labels.shape[d]
-        hi[d] = -1
+    lo, hi = empty_box(labels.shape)
     count = 0
     nx = labels.shape[2]
     for z in range(labels.shape[0]):
@@ -30,14 +26,8 @@ def label_count_box(labels, label):
                     if first < 0:
                         first = x
                     last = x
-            if first < 0:
-                continue
-            lo[0] = min(lo[0], z)
-            hi[0] = max(hi[0], z)
-            lo[1] = min(lo[1], y)
-            hi[1] = max(hi[1], y)
-            lo[2] = min(lo[2], first)
-            hi[2] = max(hi[2], last)
+            if first >= 0:
+                grow_box(lo, hi, z, y, first, last)
     return count, lo, hi
 
 
