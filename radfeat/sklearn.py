@@ -49,10 +49,6 @@ __all__ = ["RadiomicsFeatures", "RadiomicsPipeline", "EarlyStoppingXGBClassifier
 #: Models :func:`make_classifier_pipeline` builds.
 MODELS = ("svm", "xgboost", "logreg", "random_forest")
 
-#: Families whose batch kernel reads the intensities in its ``levels`` argument (LBP thresholds
-#: neighbours against the centre pixel, so it works on the image, not on discretised levels).
-_BATCH_ON_INTENSITIES = frozenset({"lbp"})
-
 #: Most voxels per batch-kernel call on the fast path (2^24: 128 MB per float64 copy of a chunk).
 _MAX_CHUNK_VOXELS = 1 << 24
 
@@ -325,9 +321,7 @@ def _fast_path_problem(config, ndim, rgb, shape) -> str | None:
         return "ROI checks"
     for name, _ in Extractor(config)._classes_for(ndim, rgb):
         family = get_family(name)
-        if family.kind == "shape" or name in ("firstorder", "color"):
-            continue
-        if family.input != "grey" or family.batch is None:
+        if family.kind != "shape" and family.batch is None:
             return f"family {name} has no batch kernel"
     return None
 
@@ -348,9 +342,7 @@ def _grey_stack(chunk, rgb, channel):
 
 def _fast_rows(stack, config, names, ndim, rgb, spacing, batch_size, undefined):
     """Feature rows of a stack of whole-image ROIs through the batch kernels, ``batch_size`` at a time."""
-    from ._kernels.firstorder import firstorder_batch
     from .extraction import Extractor
-    from .features.color import color_batch
     from .features.registry import get_family
     from .preprocessing.discretize import discretize_batch
 
@@ -365,30 +357,22 @@ def _fast_rows(stack, config, names, ndim, rgb, spacing, batch_size, undefined):
                   for n in (w or f.names_for(s))]
     out[:, shape_cols] = first[shape_cols]
     batch_settings = {**s, "spacing": np.asarray(spacing, dtype=np.float64)}
-    shift = float(s.get("voxelArrayShift", 0) or 0)
-    voxel_volume = float(np.prod(spacing))
     # large volumes: fewer per call, so the float and level copies of a chunk stay near 128 MB each
     voxels = int(np.prod(stack.shape[1:1 + ndim]))
     step = max(1, min(int(batch_size), _MAX_CHUNK_VOXELS // max(voxels, 1)))
     for start in range(0, len(stack), step):
         chunk = stack[start:start + step]
-        grey = _grey_stack(chunk, rgb, s.get("colorChannel"))
-        masks = np.ones(grey.shape, dtype=bool)
-        levels = None
+        masks = np.ones(chunk.shape[:1 + ndim], dtype=bool)
+        inputs = {"colour": chunk}
         for family, wanted in families:
             if family.kind == "shape":
                 continue
-            if family.name == "color":
-                values = color_batch(chunk, masks, s)
-            else:
-                if levels is None:
-                    levels = discretize_batch(grey, masks, **s)
-                if family.name == "firstorder":
-                    values = firstorder_batch(grey, levels, masks, shift, voxel_volume)
-                elif family.name in _BATCH_ON_INTENSITIES:
-                    values = family.batch(grey, masks, batch_settings)
-                else:
-                    values = family.batch(levels, masks, batch_settings)
+            # each stack a family reads (registry.BATCH_INPUTS) is made once per chunk, when first read
+            if "intensities" not in inputs and {"intensities", "levels"} & set(family.batch_reads):
+                inputs["intensities"] = _grey_stack(chunk, rgb, s.get("colorChannel"))
+            if "levels" in family.batch_reads and "levels" not in inputs:
+                inputs["levels"] = discretize_batch(inputs["intensities"], masks, **s)
+            values = family.batch(*[inputs[r] for r in family.batch_reads], masks, batch_settings)
             # value order of the kernels; the names of some families depend on the settings
             index = {n: k for k, n in enumerate(family.value_names(s))}
             for n in wanted or family.names_for(s):
@@ -578,9 +562,9 @@ class RadiomicsFeatures(TransformerMixin, BaseEstimator):
     of the images fitted on, and ``transform`` refuses images of another dimensionality.
 
     **Fast path.** A stack of bare arrays (no masks, no paths) is extracted by the batch kernels
-    (``discretize_batch``, each family's ``batch``, ``firstorder_batch``, ``color_batch``), in
-    chunks of ``batch_size``, instead of one Python call per image; shape features, constant over
-    whole-image ROIs of one shape, come from one per-image extraction. It applies when only the
+    (each family's registered ``batch``, fed the stacks it declares it reads: the colour images,
+    their grey intensities, or ``discretize_batch``'s levels), in chunks of ``batch_size``,
+    instead of one Python call per image; shape features, constant over whole-image ROIs of one shape, come from one per-image extraction. It applies when only the
     Original image type is enabled, every non-shape family has a batch kernel, and no setting
     changes the ROI or the intensities (normalize, resampling, resegmentation, preprocessing,
     ``compat: ibsi``, ``textureAggregation``, a label other than 1). Otherwise every image goes

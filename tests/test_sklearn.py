@@ -163,6 +163,53 @@ def test_fast_path_equals_per_image_rgb(retina):
                                rtol=1e-9, atol=0)
 
 
+def test_fast_path_colour_only_and_mixed(retina, monkeypatch):
+    # each family gets the stacks its batch kernel registered to read: colour alone never makes the
+    # grey stack, LBP gets the grey intensities, GLCM the levels
+    images = retina["train_images"][:12]
+    made = []
+    original = rsk._grey_stack
+    monkeypatch.setattr(rsk, "_grey_stack", lambda *a: made.append(1) or original(*a))
+    grey = {"colorChannel": "gray"}  # the grey families named on a colour image need a channel
+    for families, greys in ((["color"], 0), (["color", "lbp", "glcm"], 2)):
+        made.clear()
+        fast = RadiomicsFeatures(families=families, settings=grey, batch_size=6).fit_transform(images)
+        assert len(made) == greys  # once per chunk, shared by LBP and the levels of GLCM
+        slow = RadiomicsFeatures(families=families, settings=grey, fast_path=False).fit_transform(images)
+        np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=0)
+
+
+def test_batch_kernels_declare_what_they_read():
+    from radfeat.features.registry import BATCH_INPUTS, get_family, register_batch
+
+    reads = {name: get_family(name).batch_reads for name in
+             ("firstorder", "color", "lbp", "glcm", "glrlm", "glszm", "gldm", "ngtdm", "haralick", "gabor")}
+    assert reads == {"firstorder": ("intensities", "levels"), "color": ("colour",), "lbp": ("intensities",),
+                     "glcm": ("levels",), "glrlm": ("levels",), "glszm": ("levels",), "gldm": ("levels",),
+                     "ngtdm": ("levels",), "haralick": ("levels",), "gabor": ()}
+    assert get_family("gabor").batch is None
+    assert set(BATCH_INPUTS) == {"levels", "intensities", "colour"}
+    with pytest.raises(ValueError, match="reads must name some of"):
+        register_batch("glcm", reads=("pixels",))
+
+
+def test_firstorder_batch_reads_spacing_and_shift():
+    from radfeat.features.firstorder import compute_firstorder
+    from radfeat.features.registry import get_family
+    from radfeat.features.roi import RoiData
+
+    rng = np.random.default_rng(5)
+    images = rng.normal(100, 20, size=(6, 9, 11))
+    masks = rng.random(images.shape) < 0.8
+    settings = {"binWidth": 8, "voxelArrayShift": 30, "spacing": np.array([0.5, 2.5])}
+    rois = [RoiData(images[k], masks[k], (0.5, 2.5), settings) for k in range(len(images))]
+    levels = np.stack([r.levels for r in rois])
+    batch = get_family("firstorder").batch(images, levels, masks, settings)
+    np.testing.assert_allclose(batch, np.array([compute_firstorder(r) for r in rois]), rtol=1e-12)
+    with pytest.raises(ValueError, match="stacks of one shape"):
+        get_family("firstorder").batch(images, levels[:, :-1], masks, settings)
+
+
 def test_fast_path_equals_per_image_3d():
     images = np.stack([synthetic_case((6, 10, 10), seed=s)[0] for s in range(5)])
     fast = RadiomicsFeatures(spacing=(2.0, 1.0, 1.0)).fit_transform(images)

@@ -62,7 +62,7 @@ import numpy as np
 
 from .._kernels import color as _k
 from ..exceptions import NonFiniteValueError, UnsupportedImageError
-from .registry import Feature, register_family
+from .registry import Feature, register_batch, register_family
 
 __all__ = ["FEATURES", "CHANNELS", "STATS", "RANGES", "compute_color", "color_batch", "color_histograms",
            "rgb_unit_scale", "REQUIRES_CHANNELS"]
@@ -234,6 +234,7 @@ def compute_color(roi):
     return out
 
 
+@register_batch("color", reads=("colour",))
 def color_batch(images, masks, settings=None):
     """Colour features of a stack of same-size RGB images in one (parallel) call.
 

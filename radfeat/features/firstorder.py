@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._kernels.firstorder import N_FIRSTORDER, firstorder_masked
-from .registry import Feature, register_family
+from .._kernels.firstorder import firstorder_batch as _firstorder_batch
+from .registry import Feature, register_batch, register_family
 
-__all__ = ["FEATURES", "compute_firstorder"]
+__all__ = ["FEATURES", "compute_firstorder", "firstorder_batch"]
 
 FEATURES = (
     Feature("10Percentile", "P10 = 10th percentile of X", "QG58"),
@@ -82,3 +83,34 @@ def compute_firstorder(roi):
     if roi.settings.get("compat") == "ibsi":
         out[5] -= 3.0  # IBSI reports excess kurtosis
     return out
+
+
+@register_batch("firstorder", reads=("intensities", "levels"))
+def firstorder_batch(images, levels, masks, settings):
+    """First-order features of a stack of same-size images in one call.
+
+    Parameters
+    ----------
+    images : ndarray of real numbers, shape (N, H, W) or (N, D, H, W)
+        The intensities the statistics are taken of.
+    levels : ndarray of int, same shape
+        Their 1-based grey levels (Entropy and Uniformity read the histogram of the levels).
+    masks : ndarray of bool, same shape
+    settings : dict
+        ``voxelArrayShift`` as for :func:`compute_firstorder`; ``spacing`` (per image axis,
+        default 1) gives the voxel volume of ``TotalEnergy``.
+
+    Returns
+    -------
+    ndarray of float64, shape (N, 19)
+        Row ``n`` equals :func:`compute_firstorder` on image ``n``; NaN rows for empty masks.
+    """
+    images = np.ascontiguousarray(images, dtype=np.float64)
+    levels = np.ascontiguousarray(levels, dtype=np.int64)
+    masks = np.ascontiguousarray(masks, dtype=np.bool_)
+    if images.ndim not in (3, 4) or levels.shape != images.shape or masks.shape != images.shape:
+        raise ValueError(f"images, levels and masks must be (N, H, W) or (N, D, H, W) stacks of one shape, got "
+                         f"{images.shape}, {levels.shape} and {masks.shape}")
+    spacing = np.asarray(settings.get("spacing", np.ones(images.ndim - 1)), dtype=np.float64)
+    shift = float(settings.get("voxelArrayShift", 0) or 0)
+    return _firstorder_batch(images, levels, masks, shift, float(np.prod(spacing)))

@@ -203,7 +203,7 @@ def compute_lbp(roi):
     return lbp_histogram_features(roi)
 
 
-@register_batch("lbp")
+@register_batch("lbp", reads=("intensities",))
 def lbp_batch(levels, masks, settings):
     """LBP features of a stack of same-size 2D images in one call.
 

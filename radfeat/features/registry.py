@@ -17,7 +17,7 @@ import numpy as np
 
 from ..exceptions import ConfigError
 
-__all__ = ["Feature", "Family", "register_family", "register_batch", "get_family", "family_names",
+__all__ = ["Feature", "Family", "BATCH_INPUTS", "register_family", "register_batch", "get_family", "family_names",
            "all_families", "check_matrix_size"]
 
 
@@ -79,8 +79,18 @@ class Family:
 
     @property
     def batch(self) -> Callable | None:
-        """``batch(levels, masks, settings) -> (N, n_features)`` for stacks of small images, or None."""
-        return _BATCH.get(self.name)
+        """``batch(*inputs, masks, settings) -> (N, n_features)`` for stacks of small images, or None.
+
+        ``inputs`` are the stacks named by :attr:`batch_reads`, in that order.
+        """
+        entry = _BATCH.get(self.name)
+        return entry[0] if entry is not None else None
+
+    @property
+    def batch_reads(self) -> tuple[str, ...]:
+        """What the batch kernel reads before ``masks``: names from :data:`BATCH_INPUTS` (empty if none)."""
+        entry = _BATCH.get(self.name)
+        return entry[1] if entry is not None else ()
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -107,7 +117,12 @@ class Family:
 
 
 _REGISTRY: dict[str, Family] = {}
-_BATCH: dict[str, Callable] = {}
+_BATCH: dict[str, tuple[Callable, tuple[str, ...]]] = {}
+
+#: The stacks a batch kernel can read, each ``(N, ...)`` with the masks' shape (plus a channel axis
+#: for ``colour``): ``levels`` are 1-based int64 grey levels, 0 outside the ROI; ``intensities``
+#: the float64 grey image (one channel of a colour image); ``colour`` the RGB images as given.
+BATCH_INPUTS = ("levels", "intensities", "colour")
 
 #: Default for the ``maxMatrixMB`` setting: the largest texture matrix a family may allocate.
 MAX_MATRIX_MB_DEFAULT = 2048
@@ -138,16 +153,21 @@ def register_family(name, features, *, dims=(2, 3), kind="intensity", default=Tr
     return decorator
 
 
-def register_batch(name):
+def register_batch(name, reads=("levels",)):
     """Decorator registering a batch kernel for family ``name`` (many same-size images per call).
 
-    The function takes ``(levels, masks, settings)`` with ``levels`` an int64 stack ``(N, ...)``
-    of 1-based grey levels (0 outside the ROI) and ``masks`` a bool stack of the same shape, and
-    returns a float64 array ``(N, n_features)`` in the family's feature order.
+    The function takes the stacks named by ``reads`` (from :data:`BATCH_INPUTS`, in that order),
+    then ``masks`` (a bool stack ``(N, ...)``) and ``settings``, and returns a float64 array
+    ``(N, n_features)`` in the family's value order. The default reads the discretised levels:
+    ``(levels, masks, settings)``.
     """
+    reads = tuple(reads)
+    unknown = [r for r in reads if r not in BATCH_INPUTS]
+    if unknown or not reads:
+        raise ValueError(f"register_batch({name!r}): reads must name some of {BATCH_INPUTS}, got {reads}")
 
     def decorator(func):
-        _BATCH[name] = func
+        _BATCH[name] = (func, reads)
         return func
 
     return decorator
