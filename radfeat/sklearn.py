@@ -563,13 +563,14 @@ class RadiomicsFeatures(TransformerMixin, BaseEstimator):
 
     **Fast path.** A stack of bare arrays (no masks, no paths) is extracted by the batch kernels
     (each family's registered ``batch``, fed the stacks it declares it reads: the colour images,
-    their grey intensities, or ``discretize_batch``'s levels), in chunks of ``batch_size``,
-    instead of one Python call per image; shape features, constant over whole-image ROIs of one shape, come from one per-image extraction. It applies when only the
-    Original image type is enabled, every non-shape family has a batch kernel, and no setting
-    changes the ROI or the intensities (normalize, resampling, resegmentation, preprocessing,
-    ``compat: ibsi``, ``textureAggregation``, a label other than 1). Otherwise every image goes
-    through :meth:`radfeat.extraction.Extractor.execute`, in ``n_jobs`` processes. Both paths give
-    the same numbers.
+    their grey intensities, or ``discretize_batch``'s levels), in chunks of ``batch_size``, instead
+    of one Python call per image; shape features, constant over whole-image ROIs of one shape, come
+    from one per-image extraction. It applies when only the Original image type is enabled, every
+    non-shape family has a batch kernel, and no setting changes the ROI or the intensities
+    (normalize, resampling, resegmentation, preprocessing, ``compat: ibsi``, ``textureAggregation``,
+    a label other than 1). Otherwise every image goes through
+    :meth:`radfeat.extraction.Extractor.execute`, in ``n_jobs`` processes. Both paths give the same
+    numbers.
 
     Examples
     --------

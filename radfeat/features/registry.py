@@ -17,8 +17,8 @@ import numpy as np
 
 from ..exceptions import ConfigError
 
-__all__ = ["Feature", "Family", "BATCH_INPUTS", "register_family", "register_batch", "get_family", "family_names",
-           "all_families", "check_matrix_size"]
+__all__ = ["Feature", "Family", "BATCH_INPUTS", "register_family", "register_batch", "get_family",
+           "family_names", "all_families", "check_matrix_size"]
 
 
 @dataclass(frozen=True)
