@@ -165,6 +165,14 @@ def _tally(n_rows):
 
 
 @jit
+def _row_scratch(n_rows, n_cols):
+    # per-matrix-row buffers of the batch loop: run counts (zero), tally, level voxels, grey
+    # values, row sums and their fractions; regrown when an image has more levels
+    return (np.zeros((n_rows, n_cols), dtype=np.int64), _tally(n_rows), np.empty(n_rows, dtype=np.int64),
+            np.empty(n_rows), np.empty(n_rows), np.empty(n_rows))
+
+
+@jit
 def _count_offset(qp, flags, geo, o, lut, cnt, tally, n_rows, n_level):
     """Run counts of one offset into ``cnt[:n_rows]`` (zero); whether pyradiomics keeps the offset.
 
@@ -421,12 +429,7 @@ def _glrlm_chunk(levels, masks, nd, excluded_dim, norm, spacing, n0, n1, out):
     n_cols = max(nz, ny, nx)
     lut = np.zeros(64, dtype=np.int64)  # per raw level: ROI voxels, then its matrix row
     n_cap = 64
-    cnt = np.zeros((n_cap, n_cols), dtype=np.int64)
-    tally = _tally(n_cap)
-    n_level = np.empty(n_cap, dtype=np.int64)
-    gray = np.empty(n_cap)
-    pg = np.empty(n_cap)
-    qg = np.empty(n_cap)
+    cnt, tally, n_level, gray, pg, qg = _row_scratch(n_cap, n_cols)
     pr = np.empty(n_cols)
     per_angle = np.empty((13, N_GLRLM))
     one = np.ones(1, dtype=np.int64)
@@ -481,12 +484,7 @@ def _glrlm_chunk(levels, masks, nd, excluded_dim, norm, spacing, n0, n1, out):
                 n_rows += 1
         if n_rows > n_cap:
             n_cap = n_rows
-            cnt = np.zeros((n_cap, n_cols), dtype=np.int64)
-            tally = _tally(n_cap)
-            n_level = np.empty(n_cap, dtype=np.int64)
-            gray = np.empty(n_cap)
-            pg = np.empty(n_cap)
-            qg = np.empty(n_cap)
+            cnt, tally, n_level, gray, pg, qg = _row_scratch(n_cap, n_cols)
         i = 0
         for v in range(top + 1):
             if lut[v] != 0:
